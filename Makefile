@@ -1,0 +1,195 @@
+# sailpoint-mfa-operator Makefile (kubebuilder layout).
+
+# Version stamped into the binaries and the User-Agent.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# Image URL to use for building and pushing the operator image.
+IMG ?= ghcr.io/identityops/sailpoint-mfa-operator:$(VERSION)
+
+GOBIN ?= $(shell go env GOPATH)/bin
+LDFLAGS ?= -s -w -X github.com/identityops/sailpoint-mfa-operator/internal/sailpoint.Version=$(VERSION)
+GO_BUILD_FLAGS ?= -trimpath -ldflags "$(LDFLAGS)"
+
+# Setting SHELL to bash allows bash commands to be executed by recipes.
+SHELL = /usr/bin/env bash -o pipefail
+.SHELLFLAGS = -ec
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Display this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: controller-gen ## Generate CRDs and RBAC (ClusterRole) from the Go markers.
+	"$(CONTROLLER_GEN)" rbac:roleName=manager-role crd paths="./..." output:crd:artifacts:config=config/crd/bases
+
+.PHONY: generate
+generate: controller-gen ## Generate DeepCopy methods.
+	"$(CONTROLLER_GEN)" object:headerFile="hack/boilerplate.go.txt" paths="./..."
+
+.PHONY: fmt
+fmt: ## Run go fmt against code.
+	go fmt ./...
+
+.PHONY: vet
+vet: ## Run go vet against code.
+	go vet ./...
+
+.PHONY: test
+test: manifests generate fmt vet envtest ## Run every test in the repository on a real kube-apiserver and etcd.
+	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" go test ./... -coverprofile cover.out
+
+.PHONY: bench
+bench: ## Run the benchmarks (speed and allocation targets).
+	go test -run '^$$' -bench . -benchmem ./...
+
+.PHONY: lint
+lint: golangci-lint ## Run golangci-lint.
+	"$(GOLANGCI_LINT)" run
+
+.PHONY: lint-fix
+lint-fix: golangci-lint ## Run golangci-lint and fix what it can.
+	"$(GOLANGCI_LINT)" run --fix
+
+.PHONY: verify
+verify: manifests generate ## Fail when generated files or go.mod are stale.
+	@stale=$$(git status --porcelain -- api config); \
+	if [ -n "$$stale" ]; then \
+		echo "Generated files are out of date; run 'make manifests generate' and commit:"; \
+		echo "$$stale"; git --no-pager diff -- api config; exit 1; \
+	fi
+	go mod tidy -diff
+
+##@ Build
+
+.PHONY: build
+build: ## Build the manager and the emulator into bin/.
+	go build $(GO_BUILD_FLAGS) -o bin/manager ./cmd/manager
+	go build $(GO_BUILD_FLAGS) -o bin/sailpoint-emulator ./cmd/sailpoint-emulator
+
+.PHONY: run
+run: manifests generate fmt vet ## Run the manager against the cluster in your kubeconfig.
+	go run ./cmd/manager --metrics-bind-address=:8080 --metrics-secure=false
+
+EMULATOR_LISTEN ?= 127.0.0.1:18080
+.PHONY: run-emulator
+run-emulator: ## Run the SailPoint emulator on loopback; it prints the credentials it accepts.
+	go run ./cmd/sailpoint-emulator --listen=$(EMULATOR_LISTEN)
+
+.PHONY: run-local
+run-local: build envtest manifests ## The operator on a local control plane against the emulator, with the samples applied.
+	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" go run ./hack/run-local
+
+CONTAINER_TOOL ?= docker
+.PHONY: docker-build
+docker-build: ## Build the operator image.
+	$(CONTAINER_TOOL) build --build-arg VERSION=$(VERSION) -t $(IMG) .
+
+.PHONY: docker-push
+docker-push: ## Push the operator image.
+	$(CONTAINER_TOOL) push $(IMG)
+
+##@ Deployment
+
+ifndef ignore-not-found
+  ignore-not-found = false
+endif
+
+.PHONY: install
+install: manifests kustomize ## Install the CRDs into the cluster in your kubeconfig.
+	"$(KUSTOMIZE)" build config/crd | $(KUBECTL) apply --server-side -f -
+
+.PHONY: uninstall
+uninstall: manifests kustomize ## Uninstall the CRDs. ignore-not-found=true ignores missing resources.
+	"$(KUSTOMIZE)" build config/crd | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+
+.PHONY: deploy
+deploy: manifests kustomize ## Deploy the operator to the cluster in your kubeconfig.
+	cd config/manager && "$(KUSTOMIZE)" edit set image controller=$(IMG)
+	"$(KUSTOMIZE)" build config/default | $(KUBECTL) apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: kustomize ## Undeploy the operator. ignore-not-found=true ignores missing resources.
+	"$(KUSTOMIZE)" build config/default | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+
+##@ Dependencies
+
+## Location to install dependencies to
+LOCALBIN ?= $(shell pwd)/bin
+$(LOCALBIN):
+	mkdir -p "$(LOCALBIN)"
+
+## Tool binaries
+KUBECTL ?= kubectl
+KUSTOMIZE ?= $(LOCALBIN)/kustomize
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
+GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint
+
+## Tool versions
+KUSTOMIZE_VERSION ?= v5.8.2
+CONTROLLER_TOOLS_VERSION ?= v0.23.0
+GOLANGCI_LINT_VERSION ?= v2.15.0
+
+## The envtest control plane (kube-apiserver, etcd, kubectl) is built from the Go modules
+## pinned in hack/tools/kube/go.mod (Kubernetes) and hack/tools/etcd/go.mod (etcd), because
+## setup-envtest's downloads are not reachable everywhere. Set KUBEBUILDER_ASSETS to a
+## directory holding those three binaries to use your own instead.
+ENVTEST_DIR ?= $(LOCALBIN)/k8s
+KUBE_VERSION := $(shell awk '{for (i = 1; i < NF; i++) if ($$i == "k8s.io/kubernetes") print $$(i+1)}' hack/tools/kube/go.mod)
+KUBE_VERSION_LDFLAGS := $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,-X $(p).gitVersion=$(KUBE_VERSION) -X $(p).gitMajor=$(word 1,$(subst ., ,$(KUBE_VERSION:v%=%))) -X $(p).gitMinor=$(word 2,$(subst ., ,$(KUBE_VERSION))))
+ifeq ($(origin KUBEBUILDER_ASSETS),undefined)
+KUBEBUILDER_ASSETS := $(ENVTEST_DIR)
+ENVTEST_STAMP := $(ENVTEST_DIR)/.built
+else
+ENVTEST_STAMP :=
+endif
+
+.PHONY: envtest
+envtest: $(ENVTEST_STAMP) ## Provide kube-apiserver, etcd and kubectl for envtest (built once, cached in bin/k8s).
+	@for b in kube-apiserver etcd kubectl; do \
+		test -x "$(KUBEBUILDER_ASSETS)/$$b" || { echo "missing $(KUBEBUILDER_ASSETS)/$$b"; exit 1; }; \
+	done
+
+$(ENVTEST_DIR)/.built: hack/tools/kube/go.mod hack/tools/kube/go.sum hack/tools/etcd/go.mod hack/tools/etcd/go.sum
+	mkdir -p "$(ENVTEST_DIR)"
+	@echo "Building kube-apiserver and kubectl from k8s.io/kubernetes (first time: several minutes)"
+	cd hack/tools/kube && go build -trimpath -ldflags="-s $(KUBE_VERSION_LDFLAGS)" -o "$(ENVTEST_DIR)/" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
+	@echo "Building etcd from go.etcd.io/etcd/server/v3"
+	cd hack/tools/etcd && go build -trimpath -ldflags=-s -o "$(ENVTEST_DIR)/etcd" go.etcd.io/etcd/server/v3
+	touch "$@"
+
+.PHONY: kustomize
+kustomize: $(KUSTOMIZE) ## Download kustomize locally if necessary.
+$(KUSTOMIZE): $(LOCALBIN)
+	$(call go-install-tool,$(KUSTOMIZE),sigs.k8s.io/kustomize/kustomize/v5,$(KUSTOMIZE_VERSION))
+
+.PHONY: controller-gen
+controller-gen: $(CONTROLLER_GEN) ## Download controller-gen locally if necessary.
+$(CONTROLLER_GEN): $(LOCALBIN)
+	$(call go-install-tool,$(CONTROLLER_GEN),sigs.k8s.io/controller-tools/cmd/controller-gen,$(CONTROLLER_TOOLS_VERSION))
+
+.PHONY: golangci-lint
+golangci-lint: $(GOLANGCI_LINT) ## Download golangci-lint locally if necessary.
+$(GOLANGCI_LINT): $(LOCALBIN)
+	$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION))
+
+# go-install-tool will 'go install' any package with custom target and name of binary, if it doesn't exist
+# $1 - target path with name of binary
+# $2 - package url which can be installed
+# $3 - specific version of package
+define go-install-tool
+@[ -f "$(1)-$(3)" ] && [ "$$(readlink -- "$(1)" 2>/dev/null)" = "$(1)-$(3)" ] || { \
+set -e; \
+package=$(2)@$(3) ;\
+echo "Downloading $${package}" ;\
+rm -f "$(1)" ;\
+GOBIN="$(LOCALBIN)" go install $${package} ;\
+mv "$(LOCALBIN)/$$(basename "$(1)")" "$(1)-$(3)" ;\
+} ;\
+ln -sf "$$(realpath "$(1)-$(3)")" "$(1)"
+endef
