@@ -1,0 +1,187 @@
+// Command sailpoint-emulator serves an in-memory SailPoint Identity Security Cloud tenant
+// (the OAuth token endpoint and the v3 MFA API) for local runs, demos and tests.
+// See package internal/sailpoint/emulator for its behaviour.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint/emulator"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "sailpoint-emulator:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command-line flags.
+type options struct {
+	listen        string
+	tokenLifetime time.Duration
+	validKeys     stringList
+	pendingPolls  int
+	rateLimit     int
+	retryAfter    time.Duration
+	serverErrors  int
+	latency       time.Duration
+	faultPrefix   string
+	quiet         bool
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string { return fmt.Sprint(len(*s)) + " value(s)" }
+
+func (s *stringList) Set(v string) error {
+	*s = append(*s, v)
+	return nil
+}
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("sailpoint-emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:18080", "address to serve plain HTTP on (keep it on loopback)")
+	fs.DurationVar(&o.tokenLifetime, "token-lifetime", emulator.DefaultTokenLifetime, "lifetime of issued access tokens")
+	fs.Var(&o.validKeys, "valid-access-key", "an Okta access key or Duo secret key that passes the config test (repeatable; default: any key not starting with \"invalid\")")
+	fs.IntVar(&o.pendingPolls, "pending-polls", emulator.DefaultPendingPolls, "polls that answer PENDING before a verification's final state (0: final at once)")
+	fs.IntVar(&o.rateLimit, "rate-limit", 0, "answer the next N API requests with 429")
+	fs.DurationVar(&o.retryAfter, "retry-after", time.Second, "Retry-After of those 429s (whole seconds, rounded up)")
+	fs.IntVar(&o.serverErrors, "server-errors", 0, "answer the next N API requests with 500")
+	fs.DurationVar(&o.latency, "latency", 0, "delay added to every request")
+	fs.StringVar(&o.faultPrefix, "fault-path-prefix", "", "apply --rate-limit and --server-errors only to paths with this prefix (default: every /v3 path)")
+	fs.BoolVar(&o.quiet, "quiet", false, "do not log requests")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	switch {
+	case o.tokenLifetime <= 0:
+		return nil, errors.New("--token-lifetime must be positive")
+	case o.pendingPolls < 0, o.rateLimit < 0, o.serverErrors < 0, o.retryAfter < 0, o.latency < 0:
+		return nil, errors.New("counts and durations must not be negative")
+	}
+	return o, nil
+}
+
+func (o *options) config(logger *log.Logger) emulator.Config {
+	cfg := emulator.Config{
+		TokenLifetime:   o.tokenLifetime,
+		ValidAccessKeys: o.validKeys,
+		PendingPolls:    o.pendingPolls,
+	}
+	if o.pendingPolls == 0 {
+		cfg.PendingPolls = -1 // Config: negative means no PENDING poll
+	}
+	if !o.quiet {
+		cfg.Logf = logger.Printf
+	}
+	return cfg
+}
+
+// run serves until ctx is done, then shuts down gracefully.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return err
+	}
+	logger := log.New(stderr, "", log.LstdFlags)
+	e := emulator.New(o.config(logger))
+	e.SetFaults(emulator.Faults{
+		RateLimit:    o.rateLimit,
+		RetryAfter:   o.retryAfter,
+		ServerErrors: o.serverErrors,
+		Latency:      o.latency,
+		PathPrefix:   o.faultPrefix,
+	})
+	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 10 * time.Second}
+
+	baseURL := "http://" + ln.Addr().String()
+	printBanner(stdout, baseURL, o)
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+		logger.Printf("WARNING: listening on %s, which is not a loopback address: the fake credentials above and the admin endpoints' request log are reachable from the network", ln.Addr())
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Printf("Shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func printBanner(w io.Writer, baseURL string, o *options) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	p := func(format string, args ...any) { _, _ = fmt.Fprintf(tw, format+"\n", args...) }
+	p("SailPoint Identity Security Cloud MFA emulator (in memory, fake tenant)")
+	p("  Base URL:\t%s\t(SailPointTenant spec.baseURL)", baseURL)
+	p("  Token URL:\t%s/oauth/token", baseURL)
+	p("  MFA API:\t%s/v3/mfa/...", baseURL)
+	p("")
+	p("Identities (fake demo credentials):")
+	p("  name\tlevel\tclientId\tclientSecret\tidentityId")
+	for _, id := range emulator.DefaultIdentities() {
+		p("  %s\t%s\t%s\t%s\t%s", id.Name, id.Level, id.ClientID, id.ClientSecret, id.IdentityID)
+	}
+	p("")
+	p("Admin endpoints (no auth, loopback clients only):")
+	p("  GET %s/admin/requests\tredacted request log", baseURL)
+	p("  DELETE %s/admin/requests\tclear the request log", baseURL)
+	p("  GET|PUT %s/admin/faults\tfaults, e.g. {\"rateLimit\":2,\"retryAfter\":\"3s\",\"serverErrors\":1,\"latency\":\"200ms\",\"tokenLifetime\":\"30s\",\"pathPrefix\":\"/v3/mfa/okta-verify\"}", baseURL)
+	p("  POST %s/admin/expire-tokens\texpire every issued token", baseURL)
+	p("  POST %s/admin/reset\tforget configs, answers, verifications, faults and the log", baseURL)
+	p("")
+	keys := "any key not starting with \"invalid\""
+	if len(o.validKeys) > 0 {
+		keys = fmt.Sprintf("%d configured", len(o.validKeys))
+	}
+	p("Settings: token lifetime %s, pending polls %d, valid access keys: %s", o.tokenLifetime, o.pendingPolls, keys)
+	if o.rateLimit > 0 || o.serverErrors > 0 || o.latency > 0 {
+		scope := "every /v3 path"
+		if o.faultPrefix != "" {
+			scope = "paths under " + o.faultPrefix
+		}
+		p("Faults: next %d requests 429 (Retry-After %s), then %d requests 500, on %s; latency %s", o.rateLimit, o.retryAfter, o.serverErrors, scope, o.latency)
+	}
+	p("")
+	p("Try: curl -s -d grant_type=client_credentials -d client_id=%s -d client_secret=%s %s/oauth/token", emulator.DefaultAdminClientID, emulator.DefaultAdminClientSecret, baseURL)
+	_ = tw.Flush()
+}
