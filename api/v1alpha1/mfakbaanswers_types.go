@@ -117,15 +117,15 @@ type KbaQuestionStatus struct {
 type VerificationStatus string
 
 const (
-	// VerificationStatusPending: the verification is not finished.
+	// VerificationStatusPending means the verification is not finished.
 	VerificationStatusPending VerificationStatus = "PENDING"
-	// VerificationStatusSuccess: the answers were accepted.
+	// VerificationStatusSuccess means the answers were accepted.
 	VerificationStatusSuccess VerificationStatus = "SUCCESS"
-	// VerificationStatusFailed: the answers were refused.
+	// VerificationStatusFailed means the answers were refused.
 	VerificationStatusFailed VerificationStatus = "FAILED"
-	// VerificationStatusLockout: the identity is locked out after too many failures.
+	// VerificationStatusLockout means the identity is locked out after too many failures.
 	VerificationStatusLockout VerificationStatus = "LOCKOUT"
-	// VerificationStatusNotEnoughData: not enough answers for the tenant's KBA settings.
+	// VerificationStatusNotEnoughData means not enough answers for the tenant's KBA settings.
 	VerificationStatusNotEnoughData VerificationStatus = "NOT_ENOUGH_DATA"
 )
 
@@ -228,8 +228,4 @@ type MfaKbaAnswersList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	// items is the list of MfaKbaAnswers.
 	Items []MfaKbaAnswers `json:"items"`
-}
-
-func init() {
-	SchemeBuilder.Register(&MfaKbaAnswers{}, &MfaKbaAnswersList{})
 }

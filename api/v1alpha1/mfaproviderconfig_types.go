@@ -104,9 +104,9 @@ func (s *MfaProviderConfigSpec) IsEnabled() bool {
 type TestState string
 
 const (
-	// TestStateSuccess: the configuration is valid and can authenticate with the provider.
+	// TestStateSuccess means the configuration is valid and can authenticate with the provider.
 	TestStateSuccess TestState = "SUCCESS"
-	// TestStateFailed: the test failed; the error says why.
+	// TestStateFailed means the test failed; the error says why.
 	TestStateFailed TestState = "FAILED"
 )
 
@@ -195,8 +195,4 @@ type MfaProviderConfigList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	// items is the list of MfaProviderConfigs.
 	Items []MfaProviderConfig `json:"items"`
-}
-
-func init() {
-	SchemeBuilder.Register(&MfaProviderConfig{}, &MfaProviderConfigList{})
 }

@@ -190,7 +190,3 @@ type SailPointTenantList struct {
 	// items is the list of SailPointTenants.
 	Items []SailPointTenant `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&SailPointTenant{}, &SailPointTenantList{})
-}
