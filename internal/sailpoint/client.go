@@ -1,0 +1,190 @@
+// Package sailpoint is a client for the SailPoint Identity Security Cloud v3
+// MFA APIs (configuration and controller groups), with OAuth2
+// client-credentials authentication, a client-side rate limit, bounded
+// retries of idempotent calls, typed errors and Prometheus metrics.
+package sailpoint
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+	"golang.org/x/time/rate"
+)
+
+// Version is the operator version in the default User-Agent, set with
+// -ldflags "-X github.com/identityops/sailpoint-mfa-operator/internal/sailpoint.Version=...".
+var Version = "dev"
+
+// Defaults of Options.
+const (
+	DefaultRequestsPerSecond = 8
+	DefaultTimeout           = 30 * time.Second
+	DefaultMaxRetries        = 3
+	DefaultRetryBaseDelay    = 500 * time.Millisecond
+	DefaultRetryMaxDelay     = 10 * time.Second
+	DefaultTenant            = "unknown"
+)
+
+// Options configure a Client. Zero values select the defaults.
+type Options struct {
+	// BaseURL is the tenant's API URL without /v3, e.g.
+	// https://acme.api.identitynow.com. It must be https, except for the
+	// hosts localhost, 127.0.0.1 and ::1.
+	BaseURL string
+	// TokenURL is the OAuth2 token endpoint; default BaseURL + "/oauth/token".
+	TokenURL string
+	// ClientID and ClientSecret are a personal access token's credentials.
+	ClientID     string
+	ClientSecret string
+	// RequestsPerSecond is the client-side limit of all requests, token
+	// requests included; default 8. The burst is ceil(RequestsPerSecond).
+	RequestsPerSecond float64
+	// Timeout bounds each attempt, from sending to reading the body; default 30s.
+	Timeout time.Duration
+	// MaxRetries is how often an idempotent call is retried after a 5xx or
+	// a network error; default 3, negative for none.
+	MaxRetries int
+	// RetryBaseDelay and RetryMaxDelay bound the exponential backoff with
+	// jitter between retries; defaults 500ms and 10s.
+	RetryBaseDelay, RetryMaxDelay time.Duration
+	// HTTPClient is the base HTTP client; default one with a clone of
+	// http.DefaultTransport. Its Timeout should be zero, Options.Timeout applies.
+	HTTPClient *http.Client
+	// UserAgent defaults to "sailpoint-mfa-operator/" + Version.
+	UserAgent string
+	// Tenant is the metric label, namespace/name of the SailPointTenant; default "unknown".
+	Tenant string
+}
+
+// Client calls the v3 MFA APIs of one tenant. It is safe for concurrent use
+// and meant to be reused: it caches the access token and holds the rate limiter.
+type Client struct {
+	baseURL     string
+	credentials *clientcredentials.Config
+	httpClient  *http.Client
+	limiter     *rate.Limiter
+	timeout     time.Duration
+	maxRetries  int
+	retryBase   time.Duration
+	retryMax    time.Duration
+	tokens      *tokenCache
+	now         func() time.Time
+}
+
+// New checks opts and builds a Client. It makes no network call.
+func New(opts Options) (*Client, error) {
+	opts, err := opts.complete()
+	if err != nil {
+		return nil, err
+	}
+	return &Client{
+		baseURL: opts.BaseURL,
+		credentials: &clientcredentials.Config{
+			ClientID:     opts.ClientID,
+			ClientSecret: opts.ClientSecret,
+			TokenURL:     opts.TokenURL,
+			AuthStyle:    oauth2.AuthStyleInParams,
+		},
+		httpClient: instrumentedClient(opts.HTTPClient, opts.Tenant, opts.UserAgent),
+		limiter:    rate.NewLimiter(rate.Limit(opts.RequestsPerSecond), int(math.Ceil(opts.RequestsPerSecond))),
+		timeout:    opts.Timeout,
+		maxRetries: max(opts.MaxRetries, 0),
+		retryBase:  opts.RetryBaseDelay,
+		retryMax:   opts.RetryMaxDelay,
+		tokens:     newTokenCache(),
+		now:        time.Now,
+	}, nil
+}
+
+// complete validates o and fills in the defaults.
+func (o Options) complete() (Options, error) {
+	var err error
+	if o.BaseURL, err = checkURL("base URL", o.BaseURL); err != nil {
+		return o, err
+	}
+	if strings.HasSuffix(o.BaseURL, "/v3") {
+		return o, errors.New("sailpoint: base URL must not end in /v3; the client adds it")
+	}
+	if o.TokenURL == "" {
+		o.TokenURL = o.BaseURL + "/oauth/token"
+	} else if o.TokenURL, err = checkURL("token URL", o.TokenURL); err != nil {
+		return o, err
+	}
+	if o.ClientID == "" || o.ClientSecret == "" {
+		return o, errors.New("sailpoint: client id and client secret are required")
+	}
+	if o.RequestsPerSecond < 0 || o.Timeout < 0 || o.RetryBaseDelay < 0 || o.RetryMaxDelay < 0 {
+		return o, errors.New("sailpoint: requests per second, timeout and retry delays must not be negative")
+	}
+	o.RequestsPerSecond = orDefault(o.RequestsPerSecond, DefaultRequestsPerSecond)
+	o.Timeout = orDefault(o.Timeout, DefaultTimeout)
+	o.MaxRetries = orDefault(o.MaxRetries, DefaultMaxRetries)
+	o.RetryBaseDelay = orDefault(o.RetryBaseDelay, DefaultRetryBaseDelay)
+	o.RetryMaxDelay = max(orDefault(o.RetryMaxDelay, DefaultRetryMaxDelay), o.RetryBaseDelay)
+	o.UserAgent = orDefault(o.UserAgent, "sailpoint-mfa-operator/"+Version)
+	o.Tenant = orDefault(o.Tenant, DefaultTenant)
+	return o, nil
+}
+
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// loopbackHosts may be reached over plain http (the emulator).
+var loopbackHosts = []string{"localhost", "127.0.0.1", "::1"}
+
+// checkURL returns raw without a trailing slash if it is an absolute https
+// URL (or http on a loopback host) without user info, query or fragment.
+// Its errors do not quote the URL.
+func checkURL(name, raw string) (string, error) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		return "", fmt.Errorf("sailpoint: %s must be an absolute http(s) URL", name)
+	case u.Scheme == "http" && !slices.Contains(loopbackHosts, u.Hostname()):
+		return "", fmt.Errorf("sailpoint: %s must use https (http only for localhost, 127.0.0.1 and ::1)", name)
+	case u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return "", fmt.Errorf("sailpoint: %s must not have user info, a query or a fragment", name)
+	}
+	return strings.TrimRight(raw, "/"), nil
+}
+
+// instrumentedClient copies base (or a default client) with a transport that
+// sets the User-Agent and records metrics.
+func instrumentedClient(base *http.Client, tenant, userAgent string) *http.Client {
+	var client http.Client
+	if base != nil {
+		client = *base
+	}
+	transport := client.Transport
+	if transport == nil {
+		transport = defaultTransport()
+	}
+	client.Transport = &instrumentedTransport{base: transport, tenant: tenant, userAgent: userAgent}
+	return &client
+}
+
+// defaultTransport clones http.DefaultTransport (dial timeout 30s, TLS
+// handshake timeout 10s, idle connections closed after 90s); Options.Timeout
+// bounds the rest.
+func defaultTransport() http.RoundTripper {
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	t = t.Clone()
+	t.MaxIdleConnsPerHost = 10
+	return t
+}

@@ -1,0 +1,277 @@
+package sailpoint
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// maxBodySize bounds the response bodies the client reads.
+const maxBodySize = 1 << 20
+
+// request describes one API call.
+type request struct {
+	operation   string      // metric label, e.g. "GetOktaConfig"
+	description string      // for errors, e.g. "get okta-verify config"
+	method      string      // HTTP method
+	path        string      // below /v3, path parameters escaped
+	query       url.Values  // optional
+	header      http.Header // optional extra headers
+	body        any         // JSON request body; nil for none
+	retry       bool        // idempotent: retried after a 5xx or a network error
+	emptyOK     bool        // an empty 2xx body leaves the result at its zero value
+}
+
+// response is a complete HTTP response of one attempt.
+type response struct {
+	status    int
+	header    http.Header
+	body      []byte
+	truncated bool   // the body was longer than maxBodySize
+	token     string // the access token the request carried
+}
+
+// call runs req and decodes the 2xx body into a new T.
+func call[T any](ctx context.Context, c *Client, req request) (*T, error) {
+	var out T
+	if err := c.do(ctx, req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// do runs req with authentication, rate limit and retries, and decodes a
+// 2xx body into out. Any other status becomes an *APIError.
+func (c *Client) do(ctx context.Context, req request, out any) error {
+	var payload []byte
+	if req.body != nil {
+		var err error
+		if payload, err = json.Marshal(req.body); err != nil {
+			return fmt.Errorf("sailpoint: %s: encode request: %w", req.description, err)
+		}
+	}
+	resp, err := c.sendWithRetries(ctx, req, payload)
+	if err != nil {
+		return err
+	}
+	if resp.status < 200 || resp.status > 299 {
+		redact := c.redactor(resp.token, sensitiveValues(payload)...)
+		return newAPIError(req.description, resp.status, resp.header, resp.body, c.now(), redact)
+	}
+	if resp.truncated {
+		return fmt.Errorf("sailpoint: %s: %w: body larger than %d bytes", req.description, ErrInvalidResponse, maxBodySize)
+	}
+	return decodeBody(req.description, resp.body, req.emptyOK, out)
+}
+
+// decodeBody decodes a JSON body into out. An empty body is an error unless emptyOK.
+func decodeBody(description string, body []byte, emptyOK bool, out any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		if emptyOK {
+			return nil
+		}
+		return fmt.Errorf("sailpoint: %s: %w: empty body", description, ErrInvalidResponse)
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("sailpoint: %s: %w: %w", description, ErrInvalidResponse, err)
+	}
+	return nil
+}
+
+// sendWithRetries sends req, and for idempotent requests retries 5xx
+// responses and network errors with backoff. A 429 is never retried here.
+func (c *Client) sendWithRetries(ctx context.Context, req request, payload []byte) (*response, error) {
+	for attempt := 0; ; attempt++ {
+		resp, err := c.sendAuthorized(ctx, req, payload)
+		if !req.retry || attempt >= c.maxRetries || !worthRetrying(resp, err) {
+			return resp, err
+		}
+		if !sleep(ctx, c.backoff(attempt)) {
+			return resp, err
+		}
+	}
+}
+
+// worthRetrying reports a 5xx or a network error, including those of the token request.
+func worthRetrying(resp *response, err error) bool {
+	if err != nil {
+		return IsRetryable(err) && !errors.Is(err, ErrRateLimited)
+	}
+	return resp.status >= 500
+}
+
+// backoff is the delay before retry number attempt+1: exponential from
+// retryBase, capped at retryMax, with jitter over its upper half.
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.retryBase
+	for range attempt {
+		if d >= c.retryMax {
+			break
+		}
+		d *= 2
+	}
+	d = min(d, c.retryMax)
+	return d/2 + rand.N(d/2+1)
+}
+
+// sleep waits for d and reports false if ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// sendAuthorized sends req with the cached token. On a 401 it drops that
+// token and sends once more with a fresh one.
+func (c *Client) sendAuthorized(ctx context.Context, req request, payload []byte) (*response, error) {
+	tok, err := c.accessToken(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.send(ctx, req, payload, tok.value)
+	if err != nil || resp.status != http.StatusUnauthorized {
+		return resp, err
+	}
+	c.tokens.drop(tok)
+	if tok, err = c.accessToken(ctx); err != nil {
+		return nil, err
+	}
+	return c.send(ctx, req, payload, tok.value)
+}
+
+// send makes one attempt: waits for the limiter, then sends req and reads
+// the response within the per-attempt timeout.
+func (c *Client) send(ctx context.Context, req request, payload []byte, token string) (*response, error) {
+	if err := c.limiter.Wait(ctx); err != nil {
+		return nil, limiterError(req.description, err)
+	}
+	attemptCtx, cancel := context.WithTimeout(withOperation(ctx, req.operation), c.timeout)
+	defer cancel()
+	httpReq, err := c.newHTTPRequest(attemptCtx, req, payload, token)
+	if err != nil {
+		return nil, fmt.Errorf("sailpoint: %s: cannot build the request", req.description)
+	}
+	httpResp, err := c.httpClient.Do(httpReq)
+	if err != nil {
+		return nil, attemptError(ctx, req.description, err)
+	}
+	defer httpResp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(httpResp.Body, maxBodySize+1))
+	if err != nil {
+		return nil, attemptError(ctx, req.description, err)
+	}
+	resp := &response{status: httpResp.StatusCode, header: httpResp.Header, body: body, token: token}
+	if len(body) > maxBodySize {
+		resp.body, resp.truncated = body[:maxBodySize], true
+	}
+	return resp, nil
+}
+
+func (c *Client) newHTTPRequest(ctx context.Context, req request, payload []byte, token string) (*http.Request, error) {
+	target := c.baseURL + "/v3" + req.path
+	if len(req.query) > 0 {
+		target += "?" + req.query.Encode()
+	}
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	httpReq, err := http.NewRequestWithContext(ctx, req.method, target, body)
+	if err != nil {
+		return nil, err
+	}
+	for name, values := range req.header {
+		httpReq.Header[name] = slices.Clone(values)
+	}
+	httpReq.Header.Set("Accept", "application/json")
+	httpReq.Header.Set("Authorization", "Bearer "+token)
+	if payload != nil {
+		httpReq.Header.Set("Content-Type", "application/json")
+	}
+	return httpReq, nil
+}
+
+// attemptError classifies the failure of an attempt: the caller's context
+// ended, or a *TransportError (without the request URL).
+func attemptError(ctx context.Context, description string, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("sailpoint: %s: %w", description, ctx.Err())
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err
+	}
+	return &TransportError{Operation: description, Err: err}
+}
+
+// limiterError reports that the client-side rate limit would not let a
+// request through before ctx ends.
+func limiterError(description string, err error) error {
+	return fmt.Errorf("sailpoint: %s: client-side rate limit: %w", description, err)
+}
+
+// redactor returns a function that replaces the client credentials, token and
+// the given values in a text with "[redacted]". Longer values win.
+func (c *Client) redactor(token string, values ...string) func(string) string {
+	secrets := append([]string{c.credentials.ClientID, c.credentials.ClientSecret, token}, values...)
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	var pairs []string
+	for _, s := range secrets {
+		if s != "" {
+			pairs = append(pairs, s, redacted)
+		}
+	}
+	return strings.NewReplacer(pairs...).Replace
+}
+
+// sensitiveKeys are the request body fields whose values are secret; every
+// string below configProperties is secret too.
+var sensitiveKeys = map[string]bool{
+	"accessKey":        true,
+	"answer":           true,
+	"token":            true,
+	"signedResponse":   true,
+	"configProperties": true,
+}
+
+// sensitiveValues lists the secret strings of a JSON request body.
+func sensitiveValues(payload []byte) []string {
+	var doc any
+	if json.Unmarshal(payload, &doc) != nil {
+		return nil
+	}
+	var values []string
+	collectSensitive(doc, false, &values)
+	return values
+}
+
+func collectSensitive(v any, secret bool, values *[]string) {
+	switch v := v.(type) {
+	case map[string]any:
+		for key, child := range v {
+			collectSensitive(child, secret || sensitiveKeys[key], values)
+		}
+	case []any:
+		for _, child := range v {
+			collectSensitive(child, secret, values)
+		}
+	case string:
+		if secret {
+			*values = append(*values, v)
+		}
+	}
+}

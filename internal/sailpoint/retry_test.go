@@ -1,0 +1,219 @@
+package sailpoint
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestServerErrorsAreRetriedOnlyForIdempotentCalls(t *testing.T) {
+	for _, e := range allEndpoints {
+		t.Run(e.name, func(t *testing.T) {
+			ft := newFakeTenant(t)
+			ft.setAPI(respond(http.StatusInternalServerError, body500))
+			c := newTestClient(t, ft, func(o *Options) { o.MaxRetries = 3 })
+
+			_, err := e.call(t.Context(), c)
+
+			if !errors.Is(err, ErrServer) {
+				t.Errorf("error = %v, want ErrServer", err)
+			}
+			want := 1
+			if e.retry {
+				want = 4
+			}
+			if got := len(ft.requests()); got != want {
+				t.Errorf("API requests = %d, want %d", got, want)
+			}
+		})
+	}
+}
+
+func TestRetriedCallSucceedsWhenTheServerRecovers(t *testing.T) {
+	ft := newFakeTenant(t)
+	var calls atomic.Int32
+	ft.setAPI(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) <= 2 {
+			respond(http.StatusServiceUnavailable, body500)(w, r)
+			return
+		}
+		respond(http.StatusOK, `[{"id":"173423","question":"Pet?","hasAnswer":true}]`)(w, r)
+	})
+	c := newTestClient(t, ft)
+
+	got, err := c.SetKbaAnswers(t.Context(), testAnswers)
+
+	if err != nil || len(got) != 1 || got[0].ID != "173423" {
+		t.Fatalf("SetKbaAnswers = %v, %v", got, err)
+	}
+	reqs := ft.requests()
+	if len(reqs) != 3 {
+		t.Fatalf("API requests = %d, want 3", len(reqs))
+	}
+	for _, r := range reqs[1:] {
+		if string(r.body) != string(reqs[0].body) {
+			t.Errorf("retry sent %q, want %q", r.body, reqs[0].body)
+		}
+	}
+}
+
+func TestRateLimitedCallsAreNeverRetriedOrSlept(t *testing.T) {
+	for _, e := range allEndpoints {
+		t.Run(e.name, func(t *testing.T) {
+			ft := newFakeTenant(t)
+			ft.setAPI(respond(http.StatusTooManyRequests, body429, "Retry-After", "3600"))
+			c := newTestClient(t, ft)
+			start := time.Now()
+
+			_, err := e.call(t.Context(), c)
+
+			var apiErr *APIError
+			if !errors.Is(err, ErrRateLimited) || !errors.As(err, &apiErr) || apiErr.RetryAfter != time.Hour {
+				t.Errorf("error = %v, want ErrRateLimited with RetryAfter 1h", err)
+			}
+			if got := len(ft.requests()); got != 1 {
+				t.Errorf("API requests = %d, want 1", got)
+			}
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("call took %v; the client must not sleep for a 429", d)
+			}
+		})
+	}
+}
+
+func TestNetworkErrorsAreRetriedOnlyForIdempotentCalls(t *testing.T) {
+	for _, e := range allEndpoints {
+		t.Run(e.name, func(t *testing.T) {
+			ft := newFakeTenant(t)
+			ft.setAPI(func(w http.ResponseWriter, _ *http.Request) {
+				conn, _, err := w.(http.Hijacker).Hijack()
+				if err == nil {
+					_ = conn.Close() // no response at all
+				}
+			})
+			noKeepAlive := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+			c := newTestClient(t, ft, func(o *Options) { o.MaxRetries = 2; o.HTTPClient = noKeepAlive })
+
+			_, err := e.call(t.Context(), c)
+
+			var transportErr *TransportError
+			if !errors.As(err, &transportErr) || !errors.Is(err, ErrUnreachable) {
+				t.Errorf("error = %v, want a *TransportError", err)
+			}
+			if strings.Contains(err.Error(), ft.server.URL) {
+				t.Errorf("error %q contains the URL", err)
+			}
+			want := 1
+			if e.retry {
+				want = 3
+			}
+			if got := len(ft.requests()); got != want {
+				t.Errorf("API requests = %d, want %d", got, want)
+			}
+		})
+	}
+}
+
+func TestEveryAttemptHasItsOwnTimeout(t *testing.T) {
+	for _, e := range allEndpoints {
+		t.Run(e.name, func(t *testing.T) {
+			ft := newFakeTenant(t)
+			ft.setAPI(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+			c := newTestClient(t, ft, func(o *Options) { o.Timeout = 30 * time.Millisecond; o.MaxRetries = 2 })
+
+			_, err := e.call(t.Context(), c)
+
+			if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrUnreachable) || !IsRetryable(err) {
+				t.Errorf("error = %v, want a timeout *TransportError", err)
+			}
+			want := 1
+			if e.retry {
+				want = 3
+			}
+			if got := len(ft.requests()); got != want {
+				t.Errorf("API requests = %d, want %d", got, want)
+			}
+		})
+	}
+}
+
+func TestRetriesStopWhenTheCallersContextEnds(t *testing.T) {
+	ft := newFakeTenant(t)
+	ft.setAPI(respond(http.StatusInternalServerError, body500))
+	c := newTestClient(t, ft, func(o *Options) { o.RetryBaseDelay = time.Hour; o.RetryMaxDelay = time.Hour })
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+
+	_, err := c.GetOktaConfig(ctx)
+
+	if !errors.Is(err, ErrServer) {
+		t.Errorf("error = %v, want the last ErrServer", err)
+	}
+	if got := len(ft.requests()); got != 1 {
+		t.Errorf("API requests = %d, want 1", got)
+	}
+}
+
+func TestCanceledContextIsReturnedAsIsAndNotRetryable(t *testing.T) {
+	ft := newFakeTenant(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	ft.setAPI(func(_ http.ResponseWriter, r *http.Request) {
+		cancel()
+		<-r.Context().Done()
+	})
+	c := newTestClient(t, ft)
+
+	_, err := c.GetOktaConfig(ctx)
+
+	if !errors.Is(err, context.Canceled) || IsRetryable(err) {
+		t.Errorf("error = %v, want context.Canceled, not retryable", err)
+	}
+	if got := len(ft.requests()); got != 1 {
+		t.Errorf("API requests = %d, want 1", got)
+	}
+}
+
+func TestLimiterHoldsRequestsBack(t *testing.T) {
+	ft := newFakeTenant(t)
+	c := newTestClient(t, ft, func(o *Options) { o.RequestsPerSecond = 0.5 }) // burst 1, then one every 2s
+	if _, err := c.Token(t.Context()); err != nil {                           // uses the burst
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+
+	_, err := c.GetOktaConfig(ctx)
+
+	if err == nil || !strings.Contains(err.Error(), "client-side rate limit") {
+		t.Errorf("error = %v, want a client-side rate limit error", err)
+	}
+	if got := len(ft.requests()); got != 0 {
+		t.Errorf("API requests = %d, want 0", got)
+	}
+}
+
+func TestBackoffGrowsExponentiallyWithinBounds(t *testing.T) {
+	c := &Client{retryBase: 100 * time.Millisecond, retryMax: time.Second}
+	tests := []struct {
+		attempt int
+		max     time.Duration
+	}{
+		{0, 100 * time.Millisecond},
+		{1, 200 * time.Millisecond},
+		{2, 400 * time.Millisecond},
+		{3, 800 * time.Millisecond},
+		{4, time.Second},
+		{1000, time.Second},
+	}
+	for _, tt := range tests {
+		for range 20 {
+			if d := c.backoff(tt.attempt); d < tt.max/2 || d > tt.max {
+				t.Errorf("backoff(%d) = %v, want within [%v, %v]", tt.attempt, d, tt.max/2, tt.max)
+			}
+		}
+	}
+}
