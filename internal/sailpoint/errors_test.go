@@ -100,7 +100,7 @@ func TestErrorResponsesBecomeAPIErrorsMatchingOneSentinel(t *testing.T) {
 				t.Errorf("APIError = %#v\nwant       %#v", *apiErr, want)
 			}
 			for _, sentinel := range allSentinels {
-				if got := errors.Is(err, sentinel); got != (sentinel == tt.sentinel) {
+				if got := errors.Is(err, sentinel); got != (sentinel == tt.sentinel) { //nolint:errorlint // compares two sentinels, not a returned error
 					t.Errorf("errors.Is(err, %v) = %v", sentinel, got)
 				}
 			}
