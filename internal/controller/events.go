@@ -1,0 +1,39 @@
+package controller
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
+
+	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
+)
+
+// eventAction is the events.k8s.io "action" of the events this operator emits.
+const eventAction = "Reconcile"
+
+// announceTransitions emits one event for each of the given condition types whose reason or
+// status changed between before and after: Warning when the condition became False,
+// Normal otherwise. Synced becoming True is left to the action events (Applied,
+// DriftCorrected) so that one change makes one event. A retry that ends the same way as the
+// last attempt changes nothing and so emits nothing.
+func announceTransitions(rec events.EventRecorder, obj runtime.Object, before, after []metav1.Condition, types ...string) {
+	for _, t := range types {
+		now := meta.FindStatusCondition(after, t)
+		if now == nil {
+			continue
+		}
+		if was := meta.FindStatusCondition(before, t); was != nil && was.Reason == now.Reason && was.Status == now.Status {
+			continue
+		}
+		if t == mfav1.TypeSynced && now.Status == metav1.ConditionTrue {
+			continue
+		}
+		eventType := corev1.EventTypeNormal
+		if now.Status == metav1.ConditionFalse {
+			eventType = corev1.EventTypeWarning
+		}
+		rec.Eventf(obj, nil, eventType, now.Reason, eventAction, "%s", now.Message)
+	}
+}

@@ -1,0 +1,156 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
+	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
+)
+
+const kindSailPointTenant = "SailPointTenant"
+
+// tenantRecheckInterval is how often a Ready tenant is checked again. The token is cached, so
+// a check makes a token request only when the cached token is about to expire.
+const tenantRecheckInterval = 10 * time.Minute
+
+// SailPointTenantReconciler checks that a SailPointTenant's credentials obtain a token, and
+// owns the tenant's shared SailPoint client.
+type SailPointTenantReconciler struct {
+	client.Client
+	Clients                 *TenantClients
+	Recorder                events.EventRecorder
+	MaxConcurrentReconciles int
+}
+
+// +kubebuilder:rbac:groups=mfa.identityops.dev,resources=sailpointtenants,verbs=get;list;watch
+// +kubebuilder:rbac:groups=mfa.identityops.dev,resources=sailpointtenants/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile obtains a token with the tenant's credentials and reports the result on Ready.
+func (r *SailPointTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
+	tenant := &mfav1.SailPointTenant{}
+	if err := r.Get(ctx, req.NamespacedName, tenant); err != nil {
+		if client.IgnoreNotFound(err) == nil {
+			r.Clients.forget(req.NamespacedName)
+			forgetConditions(kindSailPointTenant, req.Namespace, req.Name)
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !tenant.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+
+	before := tenant.DeepCopy()
+	defer func() {
+		if patchErr := r.patchStatus(ctx, before, tenant); patchErr != nil {
+			err = errors.Join(err, patchErr)
+		}
+	}()
+	handleRequestedAt(tenant)
+
+	ready, prog, requeue, err := r.authenticate(ctx, tenant)
+	setTenantReady(tenant, ready, prog)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: requeue}, nil
+}
+
+// authenticate obtains (or reuses) the tenant client's token.
+func (r *SailPointTenantReconciler) authenticate(ctx context.Context, tenant *mfav1.SailPointTenant) (condition, progress, time.Duration, error) {
+	api, err := r.Clients.get(ctx, tenant)
+	if err != nil {
+		// Without a client the operator holds no usable token.
+		tenant.Status.TokenExpiresAt = nil
+		if errors.Is(err, errSecretNotFound) {
+			return falseCondition(mfav1.ReasonSecretNotFound, err.Error()), stalled, 0, nil
+		}
+		// E.g. the Secret could not be read: retried with backoff like any transient error.
+		return falseCondition(mfav1.ReasonUnreachable, fmt.Sprintf("Cannot build a SailPoint client: %v", err)), reconciling, 0, err
+	}
+	info, err := api.Token(ctx)
+	switch {
+	case err == nil:
+		tenant.Status.IdentityID = info.IdentityID
+		if !info.ExpiresAt.IsZero() {
+			t := metav1.NewTime(info.ExpiresAt.Truncate(time.Second))
+			tenant.Status.TokenExpiresAt = &t
+		}
+		msg := "Obtained a token from " + tenant.Spec.GetTokenURL()
+		return trueCondition(mfav1.ReasonAuthenticated, msg), settled, jitter(tenantRecheckInterval), nil
+	case errors.Is(err, sailpoint.ErrInvalidCredentials):
+		tenant.Status.TokenExpiresAt = nil
+		return falseCondition(mfav1.ReasonInvalidCredentials, "The token endpoint refused the credentials: "+err.Error()), stalled, 0, nil
+	default:
+		tenant.Status.TokenExpiresAt = nil
+		c := falseCondition(mfav1.ReasonUnreachable, "Cannot obtain a token: "+err.Error())
+		if d, ok := sailpoint.RetryAfter(err); ok {
+			return c, reconciling, d, nil
+		}
+		// Returned so that the controller retries with exponential backoff.
+		return c, reconciling, 0, err
+	}
+}
+
+// setTenantReady writes the tenant's only condition, Ready, and the kstatus pair.
+func setTenantReady(t *mfav1.SailPointTenant, ready condition, prog progress) {
+	conds := t.Status.Conditions
+	gen := t.Generation
+	set := func(typ string, c condition) {
+		meta.SetStatusCondition(&conds, metav1.Condition{Type: typ, Status: c.Status, Reason: c.Reason, Message: c.Message, ObservedGeneration: gen})
+	}
+	set(mfav1.TypeReady, ready)
+	meta.RemoveStatusCondition(&conds, mfav1.TypeReconciling)
+	meta.RemoveStatusCondition(&conds, mfav1.TypeStalled)
+	// Reconciling and Stalled are True while they hold (kstatus), with Ready's reason.
+	holds := condition{Status: metav1.ConditionTrue, Reason: ready.Reason, Message: ready.Message}
+	switch prog {
+	case reconciling:
+		set(mfav1.TypeReconciling, holds)
+	case stalled:
+		set(mfav1.TypeStalled, holds)
+	}
+	t.Status.Conditions = conds
+	t.Status.ObservedGeneration = gen
+}
+
+func (r *SailPointTenantReconciler) patchStatus(ctx context.Context, before, after *mfav1.SailPointTenant) error {
+	recordConditions(kindSailPointTenant, after.Namespace, after.Name, after.Status.Conditions)
+	if equality.Semantic.DeepEqual(before.Status, after.Status) {
+		return nil
+	}
+	announceTransitions(r.Recorder, after, before.Status.Conditions, after.Status.Conditions, mfav1.TypeReady)
+	if err := r.Status().Patch(ctx, after, client.MergeFrom(before)); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	logf.FromContext(ctx).V(1).Info("Updated status", "ready", meta.FindStatusCondition(after.Status.Conditions, mfav1.TypeReady).Reason)
+	return nil
+}
+
+// SetupWithManager registers the reconciler; tenants are reconciled again when their
+// credentials Secret changes.
+func (r *SailPointTenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&mfav1.SailPointTenant{}, builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		WatchesMetadata(secretGVKObject(), handler.EnqueueRequestsFromMapFunc(r.tenantsForSecret)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
+		Named("sailpointtenant").
+		Complete(r)
+}

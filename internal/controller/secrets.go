@@ -1,0 +1,79 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
+)
+
+// errSecretNotFound marks a referenced Secret or key that does not exist. The message names
+// the Secret and the key, never a value.
+var errSecretNotFound = errors.New("secret not found")
+
+// secretReader reads referenced Secrets. Only the metadata of Secrets is cached (and watched),
+// so the manager's memory does not grow with every Secret of the cluster; the data of the
+// few Secrets a resource references is read directly from the API server when it is needed.
+type secretReader struct {
+	// cached is the manager's client; Secrets are read from it as metadata only.
+	cached client.Reader
+	// direct reads from the API server without a cache.
+	direct client.Reader
+}
+
+// resourceVersion returns the resourceVersion of a Secret from the metadata cache.
+func (s secretReader) resourceVersion(ctx context.Context, namespace, name string) (string, error) {
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	if err := s.cached.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, m); err != nil {
+		if apierrors.IsNotFound(err) {
+			return "", fmt.Errorf("%w: Secret %s/%s does not exist", errSecretNotFound, namespace, name)
+		}
+		return "", err
+	}
+	return m.ResourceVersion, nil
+}
+
+// secretValues holds the values read for one resource, and the resourceVersions of the
+// Secrets they came from (by "name/key"), which is what status records; never the values.
+type secretValues struct {
+	values   map[mfav1.SecretKeySelector][]byte
+	versions map[string]string
+}
+
+// get returns the value of ref. It must have been read.
+func (v secretValues) get(ref mfav1.SecretKeySelector) string { return string(v.values[ref]) }
+
+// read reads the values of refs from Secrets in namespace, straight from the API server.
+// A missing Secret or key is errSecretNotFound.
+func (s secretReader) read(ctx context.Context, namespace string, refs ...mfav1.SecretKeySelector) (secretValues, error) {
+	out := secretValues{values: map[mfav1.SecretKeySelector][]byte{}, versions: map[string]string{}}
+	secrets := map[string]*corev1.Secret{}
+	for _, ref := range refs {
+		sec, ok := secrets[ref.Name]
+		if !ok {
+			sec = &corev1.Secret{}
+			if err := s.direct.Get(ctx, types.NamespacedName{Namespace: namespace, Name: ref.Name}, sec); err != nil {
+				if apierrors.IsNotFound(err) {
+					return out, fmt.Errorf("%w: Secret %s/%s does not exist", errSecretNotFound, namespace, ref.Name)
+				}
+				return out, fmt.Errorf("reading Secret %s/%s: %w", namespace, ref.Name, err)
+			}
+			secrets[ref.Name] = sec
+		}
+		val, ok := sec.Data[ref.Key]
+		if !ok || len(val) == 0 {
+			return out, fmt.Errorf("%w: Secret %s/%s has no key %q", errSecretNotFound, namespace, ref.Name, ref.Key)
+		}
+		out.values[ref] = val
+		out.versions[ref.Name+"/"+ref.Key] = sec.ResourceVersion
+	}
+	return out, nil
+}
