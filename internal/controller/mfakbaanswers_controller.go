@@ -52,9 +52,6 @@ type MfaKbaAnswersReconciler struct {
 	Now func() time.Time
 }
 
-// cacheCatchUp is how soon a reconcile that found the cache behind the API server runs again.
-const cacheCatchUp = 250 * time.Millisecond
-
 // +kubebuilder:rbac:groups=mfa.identityops.dev,resources=mfakbaanswers,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=mfa.identityops.dev,resources=mfakbaanswers/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=mfa.identityops.dev,resources=mfakbaanswers/finalizers,verbs=update
@@ -167,7 +164,7 @@ func (r *MfaKbaAnswersReconciler) reconcile(ctx context.Context, obj, before *mf
 		lost = unansweredInTenant(obj.Spec.Answers, k.ids, k.questions)
 	}
 	if len(changed) > 0 || len(lost) > 0 || (obj.Spec.Verify && verificationDue(obj)) {
-		if behind, err := r.cacheBehind(ctx, obj); err != nil || behind {
+		if behind, err := cacheBehind(ctx, r.APIReader, obj, kindMfaKbaAnswers); err != nil || behind {
 			return outcome{}, ctrl.Result{RequeueAfter: cacheCatchUp}, err
 		}
 	}
@@ -191,22 +188,6 @@ func (r *MfaKbaAnswersReconciler) reconcile(ctx context.Context, obj, before *mf
 	}
 	// 9. Requeue for the question check.
 	return o, requeue, nil
-}
-
-// cacheBehind reports whether the API server has a newer version of obj than the cache gave
-// this reconcile, typically with the status the previous reconcile wrote. What the status
-// records (the last apply, the last verification) decides whether to POST, so a POST is not
-// made on such a stale view: the reconcile runs again once the cache caught up.
-func (r *MfaKbaAnswersReconciler) cacheBehind(ctx context.Context, obj *mfav1.MfaKbaAnswers) (bool, error) {
-	if r.APIReader == nil {
-		return false, nil
-	}
-	live := &metav1.PartialObjectMetadata{}
-	live.SetGroupVersionKind(mfav1.GroupVersion.WithKind(kindMfaKbaAnswers))
-	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(obj), live); err != nil {
-		return false, client.IgnoreNotFound(err)
-	}
-	return live.ResourceVersion != obj.ResourceVersion, nil
 }
 
 // verifiedCheckType is TypeVerified when the answers are to be verified. Verification is a POST

@@ -33,6 +33,8 @@ const kindMfaProviderConfig = "MfaProviderConfig"
 // MfaProviderConfig, runs SailPoint's test of it, and keeps both up to date.
 type MfaProviderConfigReconciler struct {
 	client.Client
+	// APIReader reads from the API server without the cache (see cacheBehind).
+	APIReader               client.Reader
 	Clients                 *TenantClients
 	Recorder                events.EventRecorder
 	MaxConcurrentReconciles int
@@ -148,6 +150,9 @@ func (r *MfaProviderConfigReconciler) reconcile(ctx context.Context, obj, before
 			o.Synced = trueCondition(mfav1.ReasonObserved, "The remote configuration matches the spec (managementPolicy Observe)")
 		}
 	case len(drift) > 0 || secretsChanged:
+		if behind, err := cacheBehind(ctx, r.APIReader, obj, kindMfaProviderConfig); err != nil || behind {
+			return outcome{}, ctrl.Result{RequeueAfter: cacheCatchUp}, err
+		}
 		if err := putProvider(ctx, api, method, desired); err != nil {
 			return remoteOutcome(o, "write the "+string(method)+" configuration", err, interval)
 		}

@@ -37,7 +37,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	if err := (&MfaProviderConfigReconciler{
-		Client: mgr.GetClient(), Clients: clients, Recorder: recorder,
+		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clients: clients, Recorder: recorder,
 		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
 	}).SetupWithManager(mgr); err != nil {
 		return err
