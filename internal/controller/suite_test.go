@@ -192,15 +192,15 @@ func (f *fixture) key(name string) types.NamespacedName {
 func (f *fixture) createSecret(name string, data map[string]string) {
 	ctx := context.Background()
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: f.ns}, StringData: data}
-	if err := k8s.Create(ctx, s); apierrors.IsAlreadyExists(err) {
+	err := k8s.Create(ctx, s)
+	if apierrors.IsAlreadyExists(err) {
 		existing := &corev1.Secret{}
 		Expect(k8s.Get(ctx, f.key(name), existing)).To(Succeed())
 		existing.StringData = data
 		Expect(k8s.Update(ctx, existing)).To(Succeed())
 		return
-	} else {
-		Expect(err).NotTo(HaveOccurred())
 	}
+	Expect(err).NotTo(HaveOccurred())
 }
 
 // createTenant creates the Secret "acme-pat" with the given credentials and the tenant "acme"
