@@ -17,6 +17,10 @@ limitations under the License.
 package v1alpha1
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -30,6 +34,25 @@ const (
 	// AnswerFormatSHA256 sends the lowercase hex SHA-256 digest of the Secret value.
 	AnswerFormatSHA256 AnswerFormat = "SHA256"
 )
+
+// Encode returns what is sent to SailPoint for an answer in this format: the Secret value as
+// it is, or the lowercase hex SHA-256 digest of it.
+func (f AnswerFormat) Encode(plain string) string {
+	if f == AnswerFormatSHA256 {
+		sum := sha256.Sum256([]byte(plain))
+		return hex.EncodeToString(sum[:])
+	}
+	return plain
+}
+
+// QuestionName names the question of an answer the way the spec does, by id or by text, for
+// messages; it never includes the answer.
+func (a KbaAnswer) QuestionName() string {
+	if a.QuestionID != "" {
+		return fmt.Sprintf("question %q", a.QuestionID)
+	}
+	return fmt.Sprintf("question %q", a.QuestionText)
+}
 
 // KbaAnswer is the answer to one KBA question, named by exactly one of questionId or
 // questionText.

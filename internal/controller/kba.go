@@ -1,8 +1,6 @@
 package controller
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"maps"
 	"slices"
@@ -27,15 +25,6 @@ const (
 	maxStatusQuestionText = 4096
 )
 
-// questionName names the question of an answer as the spec does, for messages: by id or by
-// text; never by answer.
-func questionName(a mfav1.KbaAnswer) string {
-	if a.QuestionID != "" {
-		return fmt.Sprintf("question %q", a.QuestionID)
-	}
-	return fmt.Sprintf("question %q", a.QuestionText)
-}
-
 func kbaSecretRefs(k *mfav1.MfaKbaAnswers) []mfav1.SecretKeySelector {
 	refs := make([]mfav1.SecretKeySelector, 0, len(k.Spec.Answers))
 	for _, a := range k.Spec.Answers {
@@ -50,20 +39,10 @@ func shortAnswers(answers []mfav1.KbaAnswer, vals secretValues) []string {
 	var names []string
 	for _, a := range answers {
 		if utf8.RuneCountInString(strings.TrimSpace(vals.get(a.AnswerSecretRef))) < minAnswerLength {
-			names = append(names, questionName(a))
+			names = append(names, a.QuestionName())
 		}
 	}
 	return names
-}
-
-// answerValue is what is sent to SailPoint for an answer: the Secret value as it is, or the
-// lowercase hex SHA-256 digest of it.
-func answerValue(format mfav1.AnswerFormat, plain string) string {
-	if format == mfav1.AnswerFormatSHA256 {
-		sum := sha256.Sum256([]byte(plain))
-		return hex.EncodeToString(sum[:])
-	}
-	return plain
 }
 
 // answerRequest is the complete answer set for POST /v3/mfa/kba/config/answers and
@@ -72,7 +51,7 @@ func answerRequest(k *mfav1.MfaKbaAnswers, ids []string, vals secretValues) []sa
 	items := make([]sailpoint.KbaAnswerRequestItem, len(k.Spec.Answers))
 	for i, a := range k.Spec.Answers {
 		items[i] = sailpoint.KbaAnswerRequestItem{
-			ID: ids[i], Answer: answerValue(k.Spec.GetAnswerFormat(), vals.get(a.AnswerSecretRef)),
+			ID: ids[i], Answer: k.Spec.GetAnswerFormat().Encode(vals.get(a.AnswerSecretRef)),
 		}
 	}
 	return items
@@ -92,7 +71,7 @@ func resolveQuestions(answers []mfav1.KbaAnswer, questions []sailpoint.KbaQuesti
 			}
 		}
 		if ids[i] == "" {
-			missing = append(missing, questionName(a))
+			missing = append(missing, a.QuestionName())
 		}
 	}
 	return ids, missing
@@ -102,10 +81,7 @@ func questionMatches(a mfav1.KbaAnswer, q sailpoint.KbaQuestion) bool {
 	if a.QuestionID != "" {
 		return a.QuestionID == q.ID
 	}
-	want := strings.TrimSpace(a.QuestionText)
-	return slices.ContainsFunc(q.Texts(), func(t sailpoint.LocalizedText) bool {
-		return strings.TrimSpace(t.Text) == want
-	})
+	return q.HasText(a.QuestionText)
 }
 
 // missingByText reports whether an unresolved answer names its question by text, which the
@@ -126,29 +102,15 @@ func duplicateQuestions(answers []mfav1.KbaAnswer, ids []string) []string {
 	var dups []string
 	for i, id := range ids {
 		if seen[id] {
-			dups = append(dups, questionName(answers[i]))
+			dups = append(dups, answers[i].QuestionName())
 		}
 		seen[id] = true
 	}
 	return dups
 }
 
-// defaultText is the text of a question in the default locale: the entry with locale "",
-// else "en", else the first; plain text as it is.
-func defaultText(raw string) string {
-	texts := sailpoint.ParseLocalizedText(raw)
-	for _, want := range []string{"", "en"} {
-		for _, t := range texts {
-			if strings.EqualFold(t.Locale, want) {
-				return t.Text
-			}
-		}
-	}
-	return texts[0].Text
-}
-
 func questionStatus(id, text string, hasAnswer bool) mfav1.KbaQuestionStatus {
-	text = defaultText(text)
+	text = sailpoint.DefaultText(text)
 	if len(text) > maxStatusQuestionText {
 		text = truncateUTF8(text, maxStatusQuestionText)
 	}
@@ -203,7 +165,7 @@ func notStored(answers []mfav1.KbaAnswer, ids []string, items []sailpoint.KbaAns
 	var names []string
 	for i, id := range ids {
 		if !stored[id] {
-			names = append(names, questionName(answers[i]))
+			names = append(names, answers[i].QuestionName())
 		}
 	}
 	return names
@@ -220,7 +182,7 @@ func unansweredInTenant(answers []mfav1.KbaAnswer, ids []string, questions []sai
 	var names []string
 	for i, id := range ids {
 		if !answered[id] {
-			names = append(names, questionName(answers[i]))
+			names = append(names, answers[i].QuestionName())
 		}
 	}
 	return names

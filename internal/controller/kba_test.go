@@ -72,9 +72,9 @@ func TestAnswerValueSendsPlainValuesOrLowercaseHexSHA256(t *testing.T) {
 	}
 	for _, tt := range tests {
 		k := &mfav1.MfaKbaAnswers{Spec: mfav1.MfaKbaAnswersSpec{AnswerFormat: tt.format}}
-		got := answerValue(k.Spec.GetAnswerFormat(), tt.plain)
+		got := k.Spec.GetAnswerFormat().Encode(tt.plain)
 		if got != tt.want {
-			t.Errorf("answerValue(%q, %q) = %q, want %q", tt.format, tt.plain, got, tt.want)
+			t.Errorf("%q.Encode(%q) = %q, want %q", tt.format, tt.plain, got, tt.want)
 		}
 	}
 }
@@ -153,8 +153,8 @@ func TestDefaultTextPicksTheDefaultLocale(t *testing.T) {
 		`[not json`: "[not json",
 	}
 	for raw, want := range tests {
-		if got := defaultText(raw); got != want {
-			t.Errorf("defaultText(%q) = %q, want %q", raw, got, want)
+		if got := sailpoint.DefaultText(raw); got != want {
+			t.Errorf("sailpoint.DefaultText(%q) = %q, want %q", raw, got, want)
 		}
 	}
 }

@@ -277,7 +277,7 @@ func missingQuestions(ids []string, obj *mfav1.MfaKbaAnswers) []string {
 	var names []string
 	for i, id := range ids {
 		if id == "" {
-			names = append(names, questionName(obj.Spec.Answers[i]))
+			names = append(names, obj.Spec.Answers[i].QuestionName())
 		}
 	}
 	return names

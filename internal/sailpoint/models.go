@@ -337,6 +337,32 @@ func ParseLocalizedText(s string) []LocalizedText {
 	return []LocalizedText{{Text: s}}
 }
 
+// DefaultText is the text of a question in the default locale: the entry with locale "",
+// else "en", else the first; plain text as it is.
+func DefaultText(s string) string {
+	texts := ParseLocalizedText(s)
+	for _, want := range []string{"", "en"} {
+		for _, t := range texts {
+			if strings.EqualFold(t.Locale, want) {
+				return t.Text
+			}
+		}
+	}
+	return texts[0].Text
+}
+
+// HasText reports whether text (white space around it not counted) is the question's text in
+// any of its locales.
+func (q KbaQuestion) HasText(text string) bool {
+	want := strings.TrimSpace(text)
+	for _, t := range q.Texts() {
+		if strings.TrimSpace(t.Text) == want {
+			return true
+		}
+	}
+	return false
+}
+
 // decodeOneOrMany decodes a JSON list of T, a single T, null or nothing.
 func decodeOneOrMany[T any](raw json.RawMessage) ([]T, error) {
 	trimmed := strings.TrimSpace(string(raw))
