@@ -157,7 +157,8 @@ func (s *ManagedResourceSpec) GetManagementPolicy() ManagementPolicy {
 
 // CommonStatus holds the status fields shared by every kind of this group.
 type CommonStatus struct {
-	// observedGeneration is the metadata.generation this status was computed for.
+	// observedGeneration is the metadata.generation this status was computed for; 0 until
+	// the operator has reconciled the object.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 

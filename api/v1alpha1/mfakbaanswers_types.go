@@ -229,6 +229,9 @@ type MfaKbaAnswers struct {
 
 	// status is the observed state.
 	// +optional
+	// The default gives a new object status.observedGeneration 0, so that kstatus (Flux,
+	// kubectl wait) reads it as not yet reconciled rather than as Current.
+	// +kubebuilder:default={observedGeneration: 0}
 	Status MfaKbaAnswersStatus `json:"status,omitempty,omitzero"`
 }
 

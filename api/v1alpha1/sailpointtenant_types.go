@@ -167,6 +167,9 @@ type SailPointTenant struct {
 
 	// status is the observed state of the SailPointTenant.
 	// +optional
+	// The default gives a new object status.observedGeneration 0, so that kstatus (Flux,
+	// kubectl wait) reads it as not yet reconciled rather than as Current.
+	// +kubebuilder:default={observedGeneration: 0}
 	Status SailPointTenantStatus `json:"status,omitempty,omitzero"`
 }
 
