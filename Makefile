@@ -25,8 +25,20 @@ help: ## Display this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: controller-gen ## Generate CRDs and RBAC (ClusterRole) from the Go markers.
+manifests: controller-gen ## Generate CRDs and RBAC (ClusterRole) from the Go markers, and copy them into the Helm chart.
 	"$(CONTROLLER_GEN)" rbac:roleName=manager-role crd paths="./..." output:crd:artifacts:config=config/crd/bases
+	@$(MAKE) --no-print-directory helm-sync
+
+## The Helm chart reads verbatim copies of generated files from its files/ folder: the CRDs,
+## the manager's ClusterRole (its rules become the chart's ClusterRole or per-namespace
+## Roles) and the alerts. `make verify` fails when the copies are stale.
+CHART_DIR ?= charts/sailpoint-mfa-operator
+.PHONY: helm-sync
+helm-sync: ## Copy the generated CRDs, the manager's RBAC rules and the alerts into the Helm chart.
+	rm -rf "$(CHART_DIR)/files/crds" && mkdir -p "$(CHART_DIR)/files/crds"
+	cp config/crd/bases/*.yaml "$(CHART_DIR)/files/crds/"
+	cp config/rbac/role.yaml "$(CHART_DIR)/files/manager-role.yaml"
+	cp config/prometheus/prometheus_rule.yaml "$(CHART_DIR)/files/prometheus-rule.yaml"
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.
@@ -41,7 +53,7 @@ vet: ## Run go vet against code.
 	go vet ./...
 
 .PHONY: test
-test: manifests generate fmt vet envtest ## Run every test in the repository on a real kube-apiserver and etcd.
+test: manifests generate fmt vet envtest helm build-installer monitoring-crds ## Run every test in the repository on a real kube-apiserver and etcd.
 	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" go test ./... -coverprofile cover.out
 
 .PHONY: bench
@@ -57,20 +69,21 @@ lint-fix: golangci-lint ## Run golangci-lint and fix what it can.
 	"$(GOLANGCI_LINT)" run --fix
 
 .PHONY: verify
-verify: manifests generate ## Fail when generated files or go.mod are stale.
-	@stale=$$(git status --porcelain -- api config); \
+verify: manifests generate ## Fail when generated files (also the Helm chart's copies) or go.mod are stale.
+	@stale=$$(git status --porcelain -- api config $(CHART_DIR)); \
 	if [ -n "$$stale" ]; then \
 		echo "Generated files are out of date; run 'make manifests generate' and commit:"; \
-		echo "$$stale"; git --no-pager diff -- api config; exit 1; \
+		echo "$$stale"; git --no-pager diff -- api config $(CHART_DIR); exit 1; \
 	fi
 	go mod tidy -diff
 
 ##@ Build
 
 .PHONY: build
-build: ## Build the manager and the emulator into bin/.
+build: ## Build the manager, the emulator and the kubectl-mfa plugin into bin/
 	go build $(GO_BUILD_FLAGS) -o bin/manager ./cmd/manager
 	go build $(GO_BUILD_FLAGS) -o bin/sailpoint-emulator ./cmd/sailpoint-emulator
+	go build $(GO_BUILD_FLAGS) -o bin/kubectl-mfa ./cmd/kubectl-mfa
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the manager against the cluster in your kubeconfig.
@@ -108,14 +121,28 @@ install: manifests kustomize ## Install the CRDs into the cluster in your kubeco
 uninstall: manifests kustomize ## Uninstall the CRDs. ignore-not-found=true ignores missing resources.
 	"$(KUSTOMIZE)" build config/crd | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
 
+.PHONY: build-installer
+build-installer: manifests kustomize ## Write dist/install.yaml (CRDs, RBAC, the manager with image IMG): one file to apply.
+	@# kubebuilder's `kustomize edit set image`, on a scratch copy of config/ so that neither
+	@# this target nor `make test` (which uses dist/install.yaml) leaves config/ modified.
+	rm -rf dist/.config && mkdir -p dist && cp -R config dist/.config
+	cd dist/.config/manager && "$(KUSTOMIZE)" edit set image controller=$(IMG)
+	"$(KUSTOMIZE)" build dist/.config/default > dist/install.yaml
+	rm -rf dist/.config
+
 .PHONY: deploy
-deploy: manifests kustomize ## Deploy the operator to the cluster in your kubeconfig.
-	cd config/manager && "$(KUSTOMIZE)" edit set image controller=$(IMG)
-	"$(KUSTOMIZE)" build config/default | $(KUBECTL) apply --server-side -f -
+deploy: build-installer ## Deploy the operator (dist/install.yaml) to the cluster in your kubeconfig.
+	$(KUBECTL) apply --server-side -f dist/install.yaml
 
 .PHONY: undeploy
 undeploy: kustomize ## Undeploy the operator. ignore-not-found=true ignores missing resources.
 	"$(KUSTOMIZE)" build config/default | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+
+.PHONY: helm-lint
+helm-lint: helm ## Lint the Helm chart (strict), with its default values and with every option on.
+	"$(HELM)" lint --strict $(CHART_DIR)
+	"$(HELM)" lint --strict $(CHART_DIR) --set 'watchNamespaces={team-a,team-b}' \
+		--set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true
 
 ##@ Dependencies
 
@@ -127,6 +154,7 @@ $(LOCALBIN):
 ## Tool binaries
 KUBECTL ?= kubectl
 KUSTOMIZE ?= $(LOCALBIN)/kustomize
+HELM ?= $(LOCALBIN)/helm
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint
 
@@ -162,6 +190,37 @@ $(ENVTEST_DIR)/.built: hack/tools/kube/go.mod hack/tools/kube/go.sum hack/tools/
 	@echo "Building etcd from go.etcd.io/etcd/server/v3"
 	cd hack/tools/etcd && go build -trimpath -ldflags=-s -o "$(ENVTEST_DIR)/etcd" go.etcd.io/etcd/server/v3
 	touch "$@"
+
+## Helm is built from the helm.sh/helm/v3 module pinned in hack/tools/helm/go.mod (release
+## downloads are not reachable everywhere). The ldflags stamp the version and, as Helm's own
+## Makefile does, the Kubernetes version that `helm lint` and `helm template` assume.
+HELM_VERSION := $(shell awk '$$1 == "helm.sh/helm/v3" {print $$2}' hack/tools/helm/go.mod)
+HELM_KUBE_MINOR := $(word 2,$(subst ., ,$(shell awk '$$1 == "k8s.io/client-go" {print $$2}' hack/tools/helm/go.mod)))
+HELM_LDFLAGS := -s -w -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+	$(foreach p,pkg/chartutil pkg/lint/rules,-X helm.sh/helm/v3/$(p).k8sVersionMajor=1 -X helm.sh/helm/v3/$(p).k8sVersionMinor=$(HELM_KUBE_MINOR))
+
+.PHONY: helm
+helm: $(HELM) ## Build helm into bin/ from hack/tools/helm (once; rebuilt when the pin changes).
+$(HELM): hack/tools/helm/go.mod hack/tools/helm/go.sum | $(LOCALBIN)
+	@echo "Building helm $(HELM_VERSION) from helm.sh/helm/v3 (first time: a few minutes)"
+	cd hack/tools/helm && go build -trimpath -ldflags="$(HELM_LDFLAGS)" -o "$(HELM)" helm.sh/helm/v3/cmd/helm
+
+## The ServiceMonitor and PrometheusRule CRDs, for the install tests only (envtest has no
+## prometheus-operator): copied from the prometheus-operator Go module at a pinned version.
+PROMETHEUS_OPERATOR_VERSION ?= v0.85.0
+MONITORING_CRDS_DIR ?= $(LOCALBIN)/monitoring-crds
+.PHONY: monitoring-crds
+monitoring-crds: $(MONITORING_CRDS_DIR)/.$(PROMETHEUS_OPERATOR_VERSION) ## Provide the prometheus-operator CRDs the install tests need.
+$(MONITORING_CRDS_DIR)/.$(PROMETHEUS_OPERATOR_VERSION):
+	@dir=$$(go mod download -json \
+		github.com/prometheus-operator/prometheus-operator@$(PROMETHEUS_OPERATOR_VERSION) | \
+		awk -F'"' '$$2 == "Dir" {print $$4}'); \
+	test -n "$$dir" || { echo "could not download prometheus-operator $(PROMETHEUS_OPERATOR_VERSION)"; exit 1; }; \
+	rm -rf "$(MONITORING_CRDS_DIR)" && mkdir -p "$(MONITORING_CRDS_DIR)"; \
+	for crd in servicemonitors prometheusrules; do \
+		cp "$$dir/example/prometheus-operator-crd/monitoring.coreos.com_$$crd.yaml" "$(MONITORING_CRDS_DIR)/"; \
+	done; \
+	chmod u+w "$(MONITORING_CRDS_DIR)"/*.yaml; touch "$@"
 
 .PHONY: kustomize
 kustomize: $(KUSTOMIZE) ## Download kustomize locally if necessary.
