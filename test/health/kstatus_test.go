@@ -30,9 +30,7 @@ func TestKstatusOfRealObjects(t *testing.T) {
 				t.Fatalf("status.Compute: %v", err)
 			}
 			t.Logf("%s: %s %q", s.name, res.Status, res.Message)
-			switch {
-			case res.Status == s.kstatus:
-			default:
+			if res.Status != s.kstatus {
 				t.Errorf("kstatus is %s (%q), want %s", res.Status, res.Message, s.kstatus)
 			}
 		})

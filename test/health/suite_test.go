@@ -48,7 +48,7 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	var sink io.Writer = io.Discard
+	sink := io.Discard
 	if os.Getenv("HEALTH_TEST_LOG") != "" {
 		sink = os.Stderr
 	}
@@ -322,7 +322,7 @@ func (s scenario) reach() (*unstructured.Unstructured, error) {
 				conds, _, _ := unstructured.NestedSlice(last.Object, "status", "conditions")
 				return nil, fmt.Errorf("%s: not reached in 45s; conditions: %v", s.name, conds)
 			}
-			return nil, fmt.Errorf("%s: not reached in 45s: %v", s.name, err)
+			return nil, fmt.Errorf("%s: not reached in 45s: %w", s.name, err)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
