@@ -42,8 +42,10 @@ const (
 	TypeReconciling = "Reconciling"
 
 	// TypeStalled (kstatus) is True for errors that only a change by the user can fix
-	// (SecretNotFound, InvalidCredentials, Conflict, TestFailed, BadRequest, InvalidAnswer,
-	// QuestionNotFound), and removed otherwise. Transient errors are never Stalled.
+	// (SecretNotFound, InvalidCredentials, Unauthorized, Forbidden, BadRequest, Conflict,
+	// TestFailed, InvalidAnswer, QuestionNotFound, DeletionBlocked, and the failed
+	// verifications VerificationFailed, Lockout and NotEnoughData), and removed otherwise.
+	// Transient errors are never Stalled.
 	TypeStalled = "Stalled"
 )
 

@@ -136,13 +136,12 @@ type MfaProviderConfigStatus struct {
 	// +optional
 	LastTest *TestResult `json:"lastTest,omitempty"`
 
-	// appliedGeneration is the metadata.generation whose spec was last applied to (or, in
-	// Observe mode, found equal in) SailPoint.
+	// appliedGeneration is the metadata.generation whose spec was last applied to SailPoint.
 	// +optional
 	AppliedGeneration int64 `json:"appliedGeneration,omitempty"`
 
-	// appliedSecretVersions maps the name of each referenced Secret to its
-	// metadata.resourceVersion when the configuration was last applied, so that a change
+	// appliedSecretVersions maps each referenced Secret key, as "<secret name>/<key>", to the
+	// Secret's metadata.resourceVersion when the configuration was last applied, so that a change
 	// of a Secret is detected without storing anything derived from its data.
 	// +optional
 	AppliedSecretVersions map[string]string `json:"appliedSecretVersions,omitempty"`

@@ -16,8 +16,9 @@ const eventAction = "Reconcile"
 // announceTransitions emits one event for each of the given condition types whose reason or
 // status changed between before and after: Warning when the condition became False,
 // Normal otherwise. Synced becoming True is left to the action events (Applied,
-// DriftCorrected) so that one change makes one event. A retry that ends the same way as the
-// last attempt changes nothing and so emits nothing.
+// DriftCorrected) so that one change makes one event, and a check that is only pending makes
+// none. A retry that ends the same way as the last attempt changes nothing and so emits
+// nothing.
 func announceTransitions(rec events.EventRecorder, obj runtime.Object, before, after []metav1.Condition, types ...string) {
 	for _, t := range types {
 		now := meta.FindStatusCondition(after, t)
@@ -28,6 +29,10 @@ func announceTransitions(rec events.EventRecorder, obj runtime.Object, before, a
 			continue
 		}
 		if t == mfav1.TypeSynced && now.Status == metav1.ConditionTrue {
+			continue
+		}
+		if now.Reason == mfav1.ReasonTestPending || now.Reason == mfav1.ReasonVerificationPending {
+			// Waiting for a check is not a change of state worth an event.
 			continue
 		}
 		eventType := corev1.EventTypeNormal

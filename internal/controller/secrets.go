@@ -18,6 +18,17 @@ import (
 // the Secret and the key, never a value.
 var errSecretNotFound = errors.New("secret not found")
 
+// secretNotFound is an errSecretNotFound whose text is only its own sentence, as it goes into
+// conditions and events.
+type secretNotFound struct{ msg string }
+
+func (e secretNotFound) Error() string        { return e.msg }
+func (e secretNotFound) Is(target error) bool { return target == errSecretNotFound }
+
+func secretNotFoundf(format string, args ...any) error {
+	return secretNotFound{msg: fmt.Sprintf(format, args...)}
+}
+
 // secretReader reads referenced Secrets. Only the metadata of Secrets is cached (and watched),
 // so the manager's memory does not grow with every Secret of the cluster; the data of the
 // few Secrets a resource references is read directly from the API server when it is needed.
@@ -34,7 +45,7 @@ func (s secretReader) resourceVersion(ctx context.Context, namespace, name strin
 	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
 	if err := s.cached.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, m); err != nil {
 		if apierrors.IsNotFound(err) {
-			return "", fmt.Errorf("%w: Secret %s/%s does not exist", errSecretNotFound, namespace, name)
+			return "", secretNotFoundf("Secret %s/%s does not exist", namespace, name)
 		}
 		return "", err
 	}
@@ -62,7 +73,7 @@ func (s secretReader) read(ctx context.Context, namespace string, refs ...mfav1.
 			sec = &corev1.Secret{}
 			if err := s.direct.Get(ctx, types.NamespacedName{Namespace: namespace, Name: ref.Name}, sec); err != nil {
 				if apierrors.IsNotFound(err) {
-					return out, fmt.Errorf("%w: Secret %s/%s does not exist", errSecretNotFound, namespace, ref.Name)
+					return out, secretNotFoundf("Secret %s/%s does not exist", namespace, ref.Name)
 				}
 				return out, fmt.Errorf("reading Secret %s/%s: %w", namespace, ref.Name, err)
 			}
@@ -70,7 +81,7 @@ func (s secretReader) read(ctx context.Context, namespace string, refs ...mfav1.
 		}
 		val, ok := sec.Data[ref.Key]
 		if !ok || len(val) == 0 {
-			return out, fmt.Errorf("%w: Secret %s/%s has no key %q", errSecretNotFound, namespace, ref.Name, ref.Key)
+			return out, secretNotFoundf("Secret %s/%s has no key %q", namespace, ref.Name, ref.Key)
 		}
 		out.values[ref] = val
 		out.versions[ref.Name+"/"+ref.Key] = sec.ResourceVersion
