@@ -296,7 +296,14 @@ var _ = Describe("MfaKbaAnswers", func() {
 				queries = append(queries, r.Query)
 			}
 		}
-		Expect(queries).To(Equal([]string{"", "allLanguages=true"}), "the French text needs the allLanguages form, once")
+		// A reconcile that finds the cache behind (after its own earlier status write) runs
+		// again, so there may be more than one pass; each pass asks for the default form and,
+		// because the French text is only in the allLanguages form, for that one too.
+		Expect(queries).NotTo(BeEmpty())
+		for i, q := range queries {
+			Expect(q).To(Equal([]string{"", "allLanguages=true"}[i%2]), "queries %v", queries)
+		}
+		Expect(len(queries)%2).To(BeZero(), "the French text needs the allLanguages form: queries %v", queries)
 
 		Expect(obj.Status.GetCondition(mfav1.TypeSynced).Reason).To(Equal(mfav1.ReasonSynced))
 		Expect(obj.Status.GetCondition(mfav1.TypeVerified)).To(BeNil())
