@@ -62,36 +62,11 @@ type MfaKbaAnswersReconciler struct {
 // Reconcile runs the steps in order: suspend, references, answer lengths, singleton guard,
 // question check, apply (only when the spec or a Secret changed, or an answer went missing),
 // verify; then requeues after spec.interval.
-func (r *MfaKbaAnswersReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
-	obj := &mfav1.MfaKbaAnswers{}
-	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
-		if client.IgnoreNotFound(err) == nil {
-			forgetConditions(kindMfaKbaAnswers, req.Namespace, req.Name)
-		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	before := obj.DeepCopy()
-	defer func() {
-		if patchErr := r.patchStatus(ctx, before, obj); patchErr != nil {
-			err = errors.Join(err, patchErr)
-		}
-	}()
-	handleRequestedAt(obj)
-	obj.Status.AnswerCount = int32(len(obj.Spec.Answers))
-
-	var o outcome
-	if obj.DeletionTimestamp.IsZero() {
-		o, result, err = r.reconcile(ctx, obj, before)
-	} else {
-		o, result, err = r.finalize(ctx, obj, before)
-	}
-	if o.Synced.Reason != "" {
-		setConditions(obj, obj.Generation, o, kbaReadyMessage(obj))
-	}
-	return result, err
+func (r *MfaKbaAnswersReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	return reconcileManaged(ctx, r.Client, req, kindMfaKbaAnswers, &mfav1.MfaKbaAnswers{}, r)
 }
 
-func kbaReadyMessage(k *mfav1.MfaKbaAnswers) string {
+func (r *MfaKbaAnswersReconciler) readyMessage(k *mfav1.MfaKbaAnswers) string {
 	switch {
 	case observeOnly(k):
 		return "Every question exists and has answers in the tenant (managementPolicy Observe)"
@@ -487,6 +462,8 @@ func (r *MfaKbaAnswersReconciler) patchStatus(ctx context.Context, before, after
 		forgetConditions(kindMfaKbaAnswers, after.Namespace, after.Name)
 		return nil
 	}
+	// answerCount is derived from the spec, for the printer column.
+	after.Status.AnswerCount = int32(len(after.Spec.Answers))
 	recordConditions(kindMfaKbaAnswers, after.Namespace, after.Name, after.Status.Conditions)
 	if equality.Semantic.DeepEqual(before.Status, after.Status) {
 		return nil

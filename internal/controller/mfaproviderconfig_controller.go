@@ -51,35 +51,11 @@ type MfaProviderConfigReconciler struct {
 
 // Reconcile runs the steps of the contract in order: suspend, references, singleton guard,
 // observe, apply, test; then requeues after spec.interval.
-func (r *MfaProviderConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
-	obj := &mfav1.MfaProviderConfig{}
-	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
-		if client.IgnoreNotFound(err) == nil {
-			forgetConditions(kindMfaProviderConfig, req.Namespace, req.Name)
-		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	before := obj.DeepCopy()
-	defer func() {
-		if patchErr := r.patchStatus(ctx, before, obj); patchErr != nil {
-			err = errors.Join(err, patchErr)
-		}
-	}()
-	handleRequestedAt(obj)
-
-	var o outcome
-	if obj.DeletionTimestamp.IsZero() {
-		o, result, err = r.reconcile(ctx, obj, before)
-	} else {
-		o, result, err = r.finalize(ctx, obj, before)
-	}
-	if o.Synced.Reason != "" {
-		setConditions(obj, obj.Generation, o, readyMessage(obj))
-	}
-	return result, err
+func (r *MfaProviderConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	return reconcileManaged(ctx, r.Client, req, kindMfaProviderConfig, &mfav1.MfaProviderConfig{}, r)
 }
 
-func readyMessage(p *mfav1.MfaProviderConfig) string {
+func (r *MfaProviderConfigReconciler) readyMessage(p *mfav1.MfaProviderConfig) string {
 	if !p.Spec.IsEnabled() {
 		return fmt.Sprintf("The %s configuration is in sync (disabled, so not tested)", p.Spec.Method)
 	}
