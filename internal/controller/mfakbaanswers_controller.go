@@ -17,7 +17,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -484,7 +483,7 @@ func (r *MfaKbaAnswersReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&mfav1.SailPointTenant{}, handler.EnqueueRequestsFromMapFunc(r.forTenant),
 			builder.WithPredicates(tenantChangedPredicate())).
 		Watches(&mfav1.MfaKbaAnswers{}, handler.EnqueueRequestsFromMapFunc(r.conflictedPeers),
-			builder.WithPredicates(releasedPeerPredicate())).
+			builder.WithPredicates(peerPredicate(false))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Named("mfakbaanswers").
 		Complete(r)
@@ -514,15 +513,4 @@ func (r *MfaKbaAnswersReconciler) conflictedPeers(ctx context.Context, o client.
 		}
 	}
 	return reqs
-}
-
-// releasedPeerPredicate passes the deletion of an object, and the update that removes its last
-// finalizer.
-func releasedPeerPredicate() predicate.Predicate {
-	return predicate.Funcs{
-		CreateFunc:  func(event.CreateEvent) bool { return false },
-		UpdateFunc:  func(e event.UpdateEvent) bool { return releasedForDeletion(e.ObjectNew) },
-		DeleteFunc:  func(event.DeleteEvent) bool { return true },
-		GenericFunc: func(event.GenericEvent) bool { return false },
-	}
 }

@@ -75,7 +75,7 @@ func (r *MfaProviderConfigReconciler) reconcile(ctx context.Context, obj, before
 	}
 
 	// 2. References: tenant and Secrets. Missing ones are conditions; watches bring us back.
-	tenant, cond, prog := r.readyTenant(ctx, obj.Namespace, obj.Spec.TenantRef.Name)
+	tenant, cond, prog := readyTenant(ctx, r.Client, obj.Namespace, obj.Spec.TenantRef.Name)
 	if tenant == nil {
 		o.Synced, o.Progress = cond, prog
 		return o, ctrl.Result{}, nil
@@ -213,10 +213,6 @@ func (r *MfaProviderConfigReconciler) recordTest(obj *mfav1.MfaProviderConfig, r
 
 // readyTenant returns the referenced tenant when it exists and is Ready; otherwise the
 // TenantNotReady condition to report.
-func (r *MfaProviderConfigReconciler) readyTenant(ctx context.Context, namespace, name string) (*mfav1.SailPointTenant, condition, progress) {
-	return readyTenant(ctx, r.Client, namespace, name)
-}
-
 func readyTenant(ctx context.Context, c client.Reader, namespace, name string) (*mfav1.SailPointTenant, condition, progress) {
 	tenant := &mfav1.SailPointTenant{}
 	if err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, tenant); err != nil {
@@ -418,7 +414,7 @@ func (r *MfaProviderConfigReconciler) finalize(ctx context.Context, obj, before 
 			obj.Spec.Method, why)), stalled
 		return o, ctrl.Result{}, nil
 	}
-	tenant, cond, _ := r.readyTenant(ctx, obj.Namespace, obj.Spec.TenantRef.Name)
+	tenant, cond, _ := readyTenant(ctx, r.Client, obj.Namespace, obj.Spec.TenantRef.Name)
 	if tenant == nil {
 		return blocked(cond.Message)
 	}
@@ -471,14 +467,8 @@ func (r *MfaProviderConfigReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&mfav1.SailPointTenant{}, handler.EnqueueRequestsFromMapFunc(r.forTenant),
 			builder.WithPredicates(tenantChangedPredicate())).
 		Watches(&mfav1.MfaProviderConfig{}, handler.EnqueueRequestsFromMapFunc(r.samePeers),
-			builder.WithPredicates(predicate.Funcs{
-				CreateFunc: func(event.CreateEvent) bool { return true },
-				UpdateFunc: func(e event.UpdateEvent) bool {
-					return e.ObjectNew.GetDeletionTimestamp() != nil && len(e.ObjectNew.GetFinalizers()) == 0
-				},
-				DeleteFunc:  func(event.DeleteEvent) bool { return true },
-				GenericFunc: func(event.GenericEvent) bool { return false },
-			})).
+			// A peer created in the same second can be older by name, so creations count too.
+			builder.WithPredicates(peerPredicate(true))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Named("mfaproviderconfig").
 		Complete(r)
@@ -511,6 +501,17 @@ func (r *MfaProviderConfigReconciler) samePeers(ctx context.Context, o client.Ob
 		}
 	}
 	return reqs
+}
+
+// peerPredicate passes the events of a peer object that may end another's Conflict: its
+// deletion, the update that removes its last finalizer, and (when onCreate) its creation.
+func peerPredicate(onCreate bool) predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc:  func(event.CreateEvent) bool { return onCreate },
+		UpdateFunc:  func(e event.UpdateEvent) bool { return releasedForDeletion(e.ObjectNew) },
+		DeleteFunc:  func(event.DeleteEvent) bool { return true },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+	}
 }
 
 // tenantChangedPredicate passes tenant events that matter to dependents: creation, deletion,
