@@ -262,14 +262,14 @@ func TestVerificationDueOnlyUntilAFinalAnswer(t *testing.T) {
 
 func TestKbaRemoteOutcomeNamesTheScopeOnForbidden(t *testing.T) {
 	err := fmt.Errorf("wrapped: %w", &sailpoint.APIError{StatusCode: 403, Operation: "set kba answers"})
-	o, res, retErr := kbaRemoteOutcome(outcome{}, "set the KBA answers", scopeKbaAuthenticate, err, time.Minute)
+	o, res, retErr := remoteOutcome(outcome{}, "set the KBA answers", kbaForbiddenHint(scopeKbaAuthenticate), err, time.Minute)
 	if o.Synced.Reason != mfav1.ReasonForbidden || o.Progress != stalled || retErr != nil || res.RequeueAfter < time.Minute {
-		t.Fatalf("kbaRemoteOutcome = %+v, %+v, %v", o, res, retErr)
+		t.Fatalf("remoteOutcome = %+v, %+v, %v", o, res, retErr)
 	}
 	if !strings.Contains(o.Synced.Message, "idn:mfa-kba:authenticate") || strings.Contains(o.Synced.Message, "ORG_ADMIN") {
 		t.Errorf("message = %q", o.Synced.Message)
 	}
-	o, _, _ = kbaRemoteOutcome(outcome{}, "read", scopeKbaRead, &sailpoint.APIError{StatusCode: 400}, time.Minute)
+	o, _, _ = remoteOutcome(outcome{}, "read", kbaForbiddenHint(scopeKbaRead), &sailpoint.APIError{StatusCode: 400}, time.Minute)
 	if o.Synced.Reason != mfav1.ReasonBadRequest {
 		t.Errorf("400 → %s", o.Synced.Reason)
 	}

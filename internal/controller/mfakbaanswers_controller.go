@@ -2,7 +2,6 @@ package controller
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -108,7 +107,7 @@ func (r *MfaKbaAnswersReconciler) reconcile(ctx context.Context, obj, before *mf
 
 	// 5. Check that every question exists.
 	if err := r.resolve(ctx, obj, &k); err != nil {
-		return kbaRemoteOutcome(o, "read the KBA questions", scopeKbaRead, err, interval)
+		return remoteOutcome(o, "read the KBA questions", kbaForbiddenHint(scopeKbaRead), err, interval)
 	}
 	if observeOnly(obj) || obj.Status.LastAppliedTime != nil {
 		obj.Status.Questions = checkedQuestions(k.questions, obj.Status.Questions, observeOnly(obj))
@@ -282,7 +281,7 @@ func (r *MfaKbaAnswersReconciler) apply(ctx context.Context, obj, before *mfav1.
 	}
 	resp, err := k.api.SetKbaAnswers(ctx, answerRequest(obj, k.ids, k.vals))
 	if err != nil {
-		o, res, err := kbaRemoteOutcome(o, "set the KBA answers", scopeKbaAuthenticate, err, obj.Spec.GetInterval())
+		o, res, err := remoteOutcome(o, "set the KBA answers", kbaForbiddenHint(scopeKbaAuthenticate), err, obj.Spec.GetInterval())
 		return o, res, false, err
 	}
 	now := metav1.NewTime(r.now().Truncate(time.Second))
@@ -316,7 +315,7 @@ func (r *MfaKbaAnswersReconciler) apply(ctx context.Context, obj, before *mfav1.
 func (r *MfaKbaAnswersReconciler) verify(ctx context.Context, obj *mfav1.MfaKbaAnswers, k kbaAnswers, o outcome, requeue ctrl.Result) (outcome, ctrl.Result, error) {
 	res, err := k.api.AuthenticateKba(ctx, answerRequest(obj, k.ids, k.vals))
 	if err != nil {
-		failed, result, err := kbaRemoteOutcome(outcome{}, "verify the KBA answers", scopeKbaAuthenticate, err, obj.Spec.GetInterval())
+		failed, result, err := remoteOutcome(outcome{}, "verify the KBA answers", kbaForbiddenHint(scopeKbaAuthenticate), err, obj.Spec.GetInterval())
 		o.Check, o.Progress = unknownCondition(mfav1.ReasonVerificationPending, failed.Synced.Message), failed.Progress
 		return o, result, err
 	}
@@ -333,15 +332,11 @@ func (r *MfaKbaAnswersReconciler) verify(ctx context.Context, obj *mfav1.MfaKbaA
 	return o, requeue, nil
 }
 
-// kbaRemoteOutcome is remoteOutcome with a 403 message for KBA: the identity that owns the
-// credentials answers for itself, so what it lacks is the endpoint's scope, not a user level.
-func kbaRemoteOutcome(o outcome, what, scope string, err error, interval time.Duration) (outcome, ctrl.Result, error) {
-	o, res, retErr := remoteOutcome(o, what, err, interval)
-	if errors.Is(err, sailpoint.ErrForbidden) {
-		o.Synced.Message = fmt.Sprintf("Cannot %s: %v. The identity that owns the tenant credentials needs the %s scope (or sp:scopes:all) on its personal access token",
-			what, err, scope)
-	}
-	return o, res, retErr
+// kbaForbiddenHint is what a 403 on a KBA endpoint means: the answers are those of the
+// identity that owns the tenant credentials, and its token lacks scope.
+func kbaForbiddenHint(scope string) string {
+	return "The identity that owns the tenant credentials needs the " + scope +
+		" scope (or sp:scopes:all) on its personal access token"
 }
 
 func (r *MfaKbaAnswersReconciler) now() time.Time {
@@ -443,7 +438,7 @@ func (r *MfaKbaAnswersReconciler) finalize(ctx context.Context, obj, before *mfa
 		return blocked(err.Error())
 	}
 	if _, err := api.SetKbaAnswers(ctx, []sailpoint.KbaAnswerRequestItem{}); err != nil {
-		failed, res, err := kbaRemoteOutcome(o, "remove the KBA answers", scopeKbaAuthenticate, err, obj.Spec.GetInterval())
+		failed, res, err := remoteOutcome(o, "remove the KBA answers", kbaForbiddenHint(scopeKbaAuthenticate), err, obj.Spec.GetInterval())
 		if failed.Progress == stalled {
 			// Only the user can fix it (403, 400, credentials): say how to let the object go.
 			return blocked(strings.TrimPrefix(failed.Synced.Message, "Cannot remove the KBA answers: "))

@@ -29,6 +29,9 @@ import (
 
 const kindMfaProviderConfig = "MfaProviderConfig"
 
+// providerForbiddenHint is what a 403 on the MFA configuration endpoints means.
+const providerForbiddenHint = "The identity that owns the tenant credentials needs the ORG_ADMIN user level and the idn:mfa-configuration:manage scope"
+
 // MfaProviderConfigReconciler makes SailPoint's Okta Verify or Duo Web configuration match an
 // MfaProviderConfig, runs SailPoint's test of it, and keeps both up to date.
 type MfaProviderConfigReconciler struct {
@@ -104,7 +107,7 @@ func (r *MfaProviderConfigReconciler) reconcile(ctx context.Context, obj, before
 	method := sailpoint.Method(obj.Spec.Method)
 	observed, err := getProvider(ctx, api, method)
 	if err != nil {
-		return remoteOutcome(o, "read the "+string(method)+" configuration", err, interval)
+		return remoteOutcome(o, "read the "+string(method)+" configuration", providerForbiddenHint, err, interval)
 	}
 	if obj.Spec.GetManagementPolicy() == mfav1.ManagementPolicyManage {
 		if err := r.ensureFinalizer(ctx, obj, before); err != nil {
@@ -130,7 +133,7 @@ func (r *MfaProviderConfigReconciler) reconcile(ctx context.Context, obj, before
 			return outcome{}, ctrl.Result{RequeueAfter: cacheCatchUp}, err
 		}
 		if err := putProvider(ctx, api, method, desired); err != nil {
-			return remoteOutcome(o, "write the "+string(method)+" configuration", err, interval)
+			return remoteOutcome(o, "write the "+string(method)+" configuration", providerForbiddenHint, err, interval)
 		}
 		applied = true
 		r.recordApply(obj, vals, drift, secretsChanged)
@@ -150,7 +153,7 @@ func (r *MfaProviderConfigReconciler) reconcile(ctx context.Context, obj, before
 	if applied || r.testDue(obj, interval) {
 		res, err := api.TestConfig(ctx, method)
 		if err != nil {
-			return remoteOutcome(o, "test the "+string(method)+" configuration", err, interval)
+			return remoteOutcome(o, "test the "+string(method)+" configuration", providerForbiddenHint, err, interval)
 		}
 		o.Check = r.recordTest(obj, *res)
 	}
@@ -250,7 +253,8 @@ func secretOutcome(o outcome, err error) (outcome, ctrl.Result, error) {
 // Retry-After; 5xx (RemoteError) and network errors (Unreachable) with the controller's
 // backoff; errors only the user can fix (400, 401, 403, bad credentials) are Stalled and
 // looked at again after interval.
-func remoteOutcome(o outcome, what string, err error, interval time.Duration) (outcome, ctrl.Result, error) {
+// forbiddenHint says, after a 403, what the tenant credentials' identity needs.
+func remoteOutcome(o outcome, what, forbiddenHint string, err error, interval time.Duration) (outcome, ctrl.Result, error) {
 	msg := fmt.Sprintf("Cannot %s: %v", what, err)
 	switch {
 	case errors.Is(err, sailpoint.ErrRateLimited):
@@ -265,8 +269,7 @@ func remoteOutcome(o outcome, what string, err error, interval time.Duration) (o
 	case errors.Is(err, sailpoint.ErrUnauthorized):
 		o.Synced, o.Progress = falseCondition(mfav1.ReasonUnauthorized, msg), stalled
 	case errors.Is(err, sailpoint.ErrForbidden):
-		o.Synced, o.Progress = falseCondition(mfav1.ReasonForbidden, msg+
-			". The identity that owns the tenant credentials needs the ORG_ADMIN user level and the idn:mfa-configuration:manage scope"), stalled
+		o.Synced, o.Progress = falseCondition(mfav1.ReasonForbidden, msg+". "+forbiddenHint), stalled
 	case errors.Is(err, sailpoint.ErrBadRequest):
 		o.Synced, o.Progress = falseCondition(mfav1.ReasonBadRequest, msg), stalled
 	case errors.Is(err, sailpoint.ErrUnreachable):
@@ -432,7 +435,7 @@ func (r *MfaProviderConfigReconciler) finalize(ctx context.Context, obj, before 
 		return blocked(err.Error())
 	}
 	if _, err := api.DeleteConfig(ctx, sailpoint.Method(obj.Spec.Method)); err != nil && !errors.Is(err, sailpoint.ErrNotFound) {
-		o, res, err := remoteOutcome(o, "delete the "+string(obj.Spec.Method)+" configuration", err, obj.Spec.GetInterval())
+		o, res, err := remoteOutcome(o, "delete the "+string(obj.Spec.Method)+" configuration", providerForbiddenHint, err, obj.Spec.GetInterval())
 		return o, res, err
 	}
 	r.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, mfav1.EventReasonDeleted, eventAction,

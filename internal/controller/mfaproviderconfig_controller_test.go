@@ -944,7 +944,7 @@ func TestRemoteOutcome(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, res, err := remoteOutcome(outcome{}, "read the okta-verify configuration", tt.err, interval)
+			o, res, err := remoteOutcome(outcome{}, "read the okta-verify configuration", providerForbiddenHint, tt.err, interval)
 			if o.Synced.Status != metav1.ConditionFalse || o.Synced.Reason != tt.reason || o.Progress != tt.progress {
 				t.Errorf("Synced = %+v, progress %d; want False %s, progress %d", o.Synced, o.Progress, tt.reason, tt.progress)
 			}
