@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/identityops/sailpoint-mfa-operator/internal/plugin"
-	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint/emulator"
+	"github.com/identityops/sailpoint-mfa-operator/internal/emulator"
 )
 
 func runMain(t *testing.T, args ...string) (stdout, stderr string, code int) {

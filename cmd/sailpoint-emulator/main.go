@@ -1,6 +1,6 @@
 // Command sailpoint-emulator serves an in-memory SailPoint Identity Security Cloud tenant
 // (the OAuth token endpoint and the v3 MFA API) for local runs, demos and tests.
-// See package internal/sailpoint/emulator for its behaviour.
+// See package internal/emulator for its behaviour.
 package main
 
 import (
@@ -19,7 +19,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint/emulator"
+	"github.com/identityops/sailpoint-mfa-operator/internal/emulator"
 )
 
 func main() {

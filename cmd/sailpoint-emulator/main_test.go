@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint/emulator"
+	"github.com/identityops/sailpoint-mfa-operator/internal/emulator"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.

@@ -19,7 +19,7 @@ import (
 
 	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
 	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
-	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint/emulator"
+	"github.com/identityops/sailpoint-mfa-operator/internal/emulator"
 )
 
 // Values that no command may ever print: the credentials, the provider keys the emulator

@@ -8,7 +8,7 @@ import (
 
 	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
 	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
-	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint/emulator"
+	"github.com/identityops/sailpoint-mfa-operator/internal/emulator"
 )
 
 // KBA answers of the ORG_ADMIN identity used by the tests.

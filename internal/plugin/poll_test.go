@@ -3,7 +3,7 @@ package plugin
 import (
 	"testing"
 
-	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint/emulator"
+	"github.com/identityops/sailpoint-mfa-operator/internal/emulator"
 )
 
 func TestPollResumesAVerificationThatTimedOut(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
-	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint/emulator"
+	"github.com/identityops/sailpoint-mfa-operator/internal/emulator"
 )
 
 func readyCondition(status metav1.ConditionStatus, reason, message string) []metav1.Condition {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint/emulator"
+	"github.com/identityops/sailpoint-mfa-operator/internal/emulator"
 )
 
 func TestVerifyOktaPollsFromPendingToSuccess(t *testing.T) {

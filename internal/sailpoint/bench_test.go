@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
-	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint/emulator"
+	"github.com/identityops/sailpoint-mfa-operator/internal/emulator"
 )
 
 // BenchmarkGetOktaConfig measures one observe call of a steady-state reconcile (token cached,

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
-	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint/emulator"
+	"github.com/identityops/sailpoint-mfa-operator/internal/emulator"
 )
 
 // These tests run the client against the emulator, which was written from the API reference

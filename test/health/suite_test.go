@@ -30,7 +30,7 @@ import (
 
 	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
 	"github.com/identityops/sailpoint-mfa-operator/internal/controller"
-	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint/emulator"
+	"github.com/identityops/sailpoint-mfa-operator/internal/emulator"
 )
 
 // k8s reads and writes the cluster without a cache; it is set by TestMain.
