@@ -136,6 +136,13 @@ type SailPointTenantStatus struct {
 	// +kubebuilder:validation:MaxLength=256
 	IdentityID string `json:"identityID,omitempty"`
 
+	// tenantID is the id of the SailPoint tenant, as reported by the token endpoint
+	// (tenant_id), when known. Two SailPointTenants with the same tenantID are the same
+	// SailPoint tenant, whatever their baseURLs look like.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	TenantID string `json:"tenantID,omitempty"`
+
 	// tokenExpiresAt is when the access token currently cached by the operator expires,
 	// when known.
 	// +optional

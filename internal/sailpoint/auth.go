@@ -28,6 +28,9 @@ const (
 type TokenInfo struct {
 	// IdentityID is the id of the identity that owns the credentials; "" when unknown.
 	IdentityID string
+	// TenantID is the id of the SailPoint tenant that issued the token (tenant_id); ""
+	// when unknown. Two base URLs that alias one tenant give the same TenantID.
+	TenantID string
 	// ExpiresAt is when the token expires; zero when unknown.
 	ExpiresAt time.Time
 	// Scopes are the granted scopes, e.g. ["sp:scopes:all"]; nil when unknown.
@@ -156,6 +159,9 @@ func newAccessToken(tok *oauth2.Token, obtainedAt time.Time) *accessToken {
 	if info.IdentityID, _ = tok.Extra("identity_id").(string); info.IdentityID == "" {
 		info.IdentityID = claims.IdentityID
 	}
+	if info.TenantID, _ = tok.Extra("tenant_id").(string); info.TenantID == "" {
+		info.TenantID = claims.TenantID
+	}
 	if info.Scopes = parseScopes(tok.Extra("scope")); info.Scopes == nil {
 		info.Scopes = parseScopes(claims.Scope)
 	}
@@ -178,6 +184,7 @@ func refreshTime(obtainedAt, expiresAt time.Time) time.Time {
 // jwtClaims are the claims of a SailPoint access token that the client reads.
 type jwtClaims struct {
 	IdentityID string  `json:"identity_id"`
+	TenantID   string  `json:"tenant_id"`
 	Exp        float64 `json:"exp"`
 	Scope      any     `json:"scope"`
 }

@@ -261,6 +261,9 @@ func TestTokenInfoComesFromTheTokenResponse(t *testing.T) {
 	if info.IdentityID != testIdentityID {
 		t.Errorf("IdentityID = %q", info.IdentityID)
 	}
+	if info.TenantID != "3b5f4ff3-ea6b-4a43-a6fd-dc5ba1b3d4e0" {
+		t.Errorf("TenantID = %q", info.TenantID)
+	}
 	if !reflect.DeepEqual(info.Scopes, []string{"sp:scopes:all"}) {
 		t.Errorf("Scopes = %q", info.Scopes)
 	}
