@@ -83,6 +83,9 @@ const (
 	DeletionPolicyDelete DeletionPolicy = "Delete"
 	// DeletionPolicyOrphan leaves the remote state as it is when the object is deleted.
 	DeletionPolicyOrphan DeletionPolicy = "Orphan"
+	// DeletionPolicyDisable (MfaProviderConfig only) writes the configuration once more with
+	// enabled: false when the object is deleted, instead of deleting it.
+	DeletionPolicyDisable DeletionPolicy = "Disable"
 )
 
 // ManagementPolicy says whether the operator may change the remote state.
@@ -216,4 +219,15 @@ type Object interface {
 	Conditioned
 	// GetCommonStatus returns a pointer to the status fields shared by every kind.
 	GetCommonStatus() *CommonStatus
+}
+
+// Managed is implemented by the kinds that manage remote state (MfaProviderConfig and
+// MfaKbaAnswers), so that their reconcile can be written once.
+// +kubebuilder:object:generate=false
+type Managed interface {
+	Object
+	// GetManagedSpec returns the spec fields shared by the managed kinds.
+	GetManagedSpec() *ManagedResourceSpec
+	// GetTenantName returns spec.tenantRef.name.
+	GetTenantName() string
 }

@@ -69,8 +69,8 @@ const (
 	// object asks for is in place (Synced, and Tested or Verified when they apply).
 	ReasonAvailable = "Available"
 
-	// ReasonProgressing (Ready=Unknown, Reconciling=True): the first reconcile, or a
-	// reconcile of a new generation, has not finished yet.
+	// ReasonProgressing (Synced=Unknown, Reconciling=True): the reconcile could not finish
+	// because of the Kubernetes side (a list or a patch failed); retried with backoff.
 	ReasonProgressing = "Progressing"
 )
 
@@ -134,13 +134,14 @@ const (
 	// Retried with backoff. Transient.
 	ReasonRemoteError = "RemoteError"
 
-	// ReasonDeleting (Synced=False or Reconciling=True): the object is being deleted and
-	// the remote state is being removed (deletionPolicy Delete).
+	// ReasonDeleting (Synced=False, Reconciling=True): the object is being deleted and the
+	// deletion policy's call failed for a transient reason (429, 5xx, network); retried.
 	ReasonDeleting = "Deleting"
 
-	// ReasonDeletionBlocked (Synced=False): the object is being deleted with
-	// deletionPolicy Delete, but the tenant or a Secret it needs is gone, so the remote
-	// state cannot be removed. Set deletionPolicy to Orphan to let the object go.
+	// ReasonDeletionBlocked (Synced=False, Stalled): the object is being deleted, but its
+	// deletion policy cannot run without the user: the tenant or a Secret it needs is gone,
+	// or SailPoint refused the call (400, 401, 403). Set deletionPolicy to Orphan to let the
+	// object go.
 	ReasonDeletionBlocked = "DeletionBlocked"
 )
 

@@ -255,3 +255,9 @@ type MfaKbaAnswersList struct {
 	// items is the list of MfaKbaAnswers.
 	Items []MfaKbaAnswers `json:"items"`
 }
+
+// GetManagedSpec returns the spec fields shared by the managed kinds.
+func (k *MfaKbaAnswers) GetManagedSpec() *ManagedResourceSpec { return &k.Spec.ManagedResourceSpec }
+
+// GetTenantName returns spec.tenantRef.name.
+func (k *MfaKbaAnswers) GetTenantName() string { return k.Spec.TenantRef.Name }

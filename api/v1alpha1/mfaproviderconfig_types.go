@@ -198,3 +198,9 @@ type MfaProviderConfigList struct {
 	// items is the list of MfaProviderConfigs.
 	Items []MfaProviderConfig `json:"items"`
 }
+
+// GetManagedSpec returns the spec fields shared by the managed kinds.
+func (p *MfaProviderConfig) GetManagedSpec() *ManagedResourceSpec { return &p.Spec.ManagedResourceSpec }
+
+// GetTenantName returns spec.tenantRef.name.
+func (p *MfaProviderConfig) GetTenantName() string { return p.Spec.TenantRef.Name }

@@ -20,6 +20,8 @@ const (
 	indexSecretName = "mfa.identityops.dev/secret-name"
 	indexTenantName = "mfa.identityops.dev/tenant-name"
 	indexMethod     = "mfa.identityops.dev/method"
+	// indexSailPoint finds the SailPointTenants of one SailPoint tenant (sailPointKeys).
+	indexSailPoint = "mfa.identityops.dev/sailpoint"
 )
 
 // SetupIndexes registers the field indexes every reconciler here relies on.
@@ -33,8 +35,11 @@ func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
 		{&mfav1.SailPointTenant{}, indexSecretName, func(o client.Object) []string {
 			return []string{o.(*mfav1.SailPointTenant).Spec.CredentialsSecretRef.Name}
 		}},
+		{&mfav1.SailPointTenant{}, indexSailPoint, func(o client.Object) []string {
+			return sailPointKeys(o.(*mfav1.SailPointTenant))
+		}},
 		{&mfav1.MfaProviderConfig{}, indexSecretName, func(o client.Object) []string {
-			return providerSecretNames(o.(*mfav1.MfaProviderConfig))
+			return secretNames(providerKind{}.secretRefs(o.(*mfav1.MfaProviderConfig)))
 		}},
 		{&mfav1.MfaProviderConfig{}, indexTenantName, func(o client.Object) []string {
 			return []string{o.(*mfav1.MfaProviderConfig).Spec.TenantRef.Name}
@@ -43,7 +48,7 @@ func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
 			return []string{string(o.(*mfav1.MfaProviderConfig).Spec.Method)}
 		}},
 		{&mfav1.MfaKbaAnswers{}, indexSecretName, func(o client.Object) []string {
-			return kbaSecretNames(o.(*mfav1.MfaKbaAnswers))
+			return secretNames(kbaSecretRefs(o.(*mfav1.MfaKbaAnswers)))
 		}},
 		{&mfav1.MfaKbaAnswers{}, indexTenantName, func(o client.Object) []string {
 			return []string{o.(*mfav1.MfaKbaAnswers).Spec.TenantRef.Name}
@@ -57,19 +62,10 @@ func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
 	return nil
 }
 
-func providerSecretNames(p *mfav1.MfaProviderConfig) []string {
-	refs := providerSecretRefs(p)
+func secretNames(refs []mfav1.SecretKeySelector) []string {
 	names := make([]string, 0, len(refs))
 	for _, r := range refs {
 		names = append(names, r.Name)
-	}
-	return names
-}
-
-func kbaSecretNames(k *mfav1.MfaKbaAnswers) []string {
-	names := make([]string, 0, len(k.Spec.Answers))
-	for _, a := range k.Spec.Answers {
-		names = append(names, a.AnswerSecretRef.Name)
 	}
 	return names
 }
@@ -99,8 +95,4 @@ func requestsFor(ctx context.Context, c client.Reader, list client.ObjectList, n
 		}
 	}
 	return reqs
-}
-
-func (r *SailPointTenantReconciler) tenantsForSecret(ctx context.Context, o client.Object) []reconcile.Request {
-	return requestsFor(ctx, r.Client, &mfav1.SailPointTenantList{}, o.GetNamespace(), indexSecretName, o.GetName())
 }

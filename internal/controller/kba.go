@@ -57,42 +57,15 @@ func answerRequest(k *mfav1.MfaKbaAnswers, ids []string, vals secretValues) []sa
 	return items
 }
 
-// resolveQuestions finds the question id of every answer: questionId must be the id of one of
-// questions; questionText must equal (white space around it aside) one of the texts of a
-// question, in any of its locales when the text is a JSON-encoded list of localized texts.
-// ids has one entry per answer, "" when not found; missing names the answers not found.
-func resolveQuestions(answers []mfav1.KbaAnswer, questions []sailpoint.KbaQuestion) (ids, missing []string) {
-	ids = make([]string, len(answers))
-	for i, a := range answers {
-		for _, q := range questions {
-			if questionMatches(a, q) {
-				ids[i] = q.ID
-				break
-			}
-		}
-		if ids[i] == "" {
-			missing = append(missing, a.QuestionName())
+// missingQuestions names the answers whose question was not found (ids[i] == "").
+func missingQuestions(ids []string, obj *mfav1.MfaKbaAnswers) []string {
+	var names []string
+	for i, id := range ids {
+		if id == "" {
+			names = append(names, obj.Spec.Answers[i].QuestionName())
 		}
 	}
-	return ids, missing
-}
-
-func questionMatches(a mfav1.KbaAnswer, q sailpoint.KbaQuestion) bool {
-	if a.QuestionID != "" {
-		return a.QuestionID == q.ID
-	}
-	return q.HasText(a.QuestionText)
-}
-
-// missingByText reports whether an unresolved answer names its question by text, which the
-// allLanguages form of GET /v3/mfa/kba/config may still resolve.
-func missingByText(answers []mfav1.KbaAnswer, ids []string) bool {
-	for i, a := range answers {
-		if ids[i] == "" && a.QuestionText != "" {
-			return true
-		}
-	}
-	return false
+	return names
 }
 
 // duplicateQuestions names the questions that more than one answer resolves to; SailPoint
@@ -253,4 +226,19 @@ func verification(res sailpoint.KbaAuthResponse) (condition, string) {
 		return unknownCondition(mfav1.ReasonVerificationPending,
 			fmt.Sprintf("SailPoint answered status %q; the answers are verified again on the next reconcile", res.Status)), message
 	}
+}
+
+// observedAnswers is Synced in Observe mode. Without a write SailPoint tells only whether
+// anyone in the tenant answered a question (GET's hasAnswer is tenant-wide; the identity's own
+// view comes only in the answer to a POST), so a missing answer is certain only when nobody
+// answered the question. That is reported as DriftDetected; the rest cannot be told apart
+// from another identity's answers.
+func observedAnswers(k *mfav1.MfaKbaAnswers, ids []string, questions []sailpoint.KbaQuestion) condition {
+	if lost := unansweredInTenant(k.Spec.Answers, ids, questions); len(lost) > 0 {
+		return falseCondition(mfav1.ReasonDriftDetected, fmt.Sprintf(
+			"SailPoint has no answer to %s (managementPolicy Observe: not corrected)", strings.Join(lost, ", ")))
+	}
+	return trueCondition(mfav1.ReasonObserved,
+		"Every question exists and has answers in the tenant (managementPolicy Observe; "+
+			"SailPoint tells whether they are this identity's answers only in reply to a write)")
 }

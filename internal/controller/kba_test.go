@@ -27,36 +27,6 @@ func kbaItemByText(text string) mfav1.KbaAnswer {
 	return mfav1.KbaAnswer{QuestionText: text, AnswerSecretRef: mfav1.SecretKeySelector{Name: "kba", Key: "k-text"}}
 }
 
-func TestResolveQuestionsFindsIDsByIDAndByTextInAnyLocale(t *testing.T) {
-	tests := []struct {
-		name        string
-		answers     []mfav1.KbaAnswer
-		wantIDs     []string
-		wantMissing []string
-		byText      bool
-	}{
-		{"an id", []mfav1.KbaAnswer{kbaItemByID("173421")}, []string{"173421"}, nil, false},
-		{"a plain text, white space around it ignored", []mfav1.KbaAnswer{kbaItemByText("What was the name of your first pet?")}, []string{"173423"}, nil, false},
-		{"the default-locale text of a translated question", []mfav1.KbaAnswer{kbaItemByText("What was the name of your elementary school?")}, []string{"143cfd3b-c23f-426b-ae5f-d3db06fa5919"}, nil, false},
-		{"another locale's text of a translated question", []mfav1.KbaAnswer{kbaItemByText("Quel était le nom de votre école primaire ?")}, []string{"143cfd3b-c23f-426b-ae5f-d3db06fa5919"}, nil, false},
-		{"an unknown id", []mfav1.KbaAnswer{kbaItemByID("999"), kbaItemByID("173421")}, []string{"", "173421"}, []string{`question "999"`}, false},
-		{"an unknown text", []mfav1.KbaAnswer{kbaItemByText("What is your favourite colour?")}, []string{""}, []string{`question "What is your favourite colour?"`}, true},
-		{"a text that differs in case", []mfav1.KbaAnswer{kbaItemByText("what was the name of your first pet?")}, []string{""}, []string{`question "what was the name of your first pet?"`}, true},
-		{"an id given as text", []mfav1.KbaAnswer{kbaItemByText("173421")}, []string{""}, []string{`question "173421"`}, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ids, missing := resolveQuestions(tt.answers, kbaTestQuestions)
-			if !reflect.DeepEqual(ids, tt.wantIDs) || !reflect.DeepEqual(missing, tt.wantMissing) {
-				t.Errorf("resolveQuestions = %q, %q; want %q, %q", ids, missing, tt.wantIDs, tt.wantMissing)
-			}
-			if got := missingByText(tt.answers, ids); got != tt.byText {
-				t.Errorf("missingByText = %v, want %v", got, tt.byText)
-			}
-		})
-	}
-}
-
 func TestAnswerValueSendsPlainValuesOrLowercaseHexSHA256(t *testing.T) {
 	tests := []struct {
 		format mfav1.AnswerFormat
@@ -260,16 +230,19 @@ func TestVerificationDueOnlyUntilAFinalAnswer(t *testing.T) {
 	}
 }
 
-func TestKbaRemoteOutcomeNamesTheScopeOnForbidden(t *testing.T) {
+func TestKbaRemoteFailureNamesTheScopeOnForbidden(t *testing.T) {
 	err := fmt.Errorf("wrapped: %w", &sailpoint.APIError{StatusCode: 403, Operation: "set kba answers"})
-	o, res, retErr := remoteOutcome(outcome{}, "set the KBA answers", kbaForbiddenHint(scopeKbaAuthenticate), err, time.Minute)
-	if o.Synced.Reason != mfav1.ReasonForbidden || o.Progress != stalled || retErr != nil || res.RequeueAfter < time.Minute {
-		t.Fatalf("remoteOutcome = %+v, %+v, %v", o, res, retErr)
+	o := (&pass{}).remoteFailure("set the KBA answers", kbaKind{}.forbiddenHint(stepApply), err, time.Minute)
+	if o.Synced.Reason != mfav1.ReasonForbidden || o.Progress != stalled || o.err != nil || o.result.RequeueAfter < time.Minute {
+		t.Fatalf("remoteFailure = %+v, %+v, %v", o.outcome, o.result, o.err)
 	}
 	if !strings.Contains(o.Synced.Message, "idn:mfa-kba:authenticate") || strings.Contains(o.Synced.Message, "ORG_ADMIN") {
 		t.Errorf("message = %q", o.Synced.Message)
 	}
-	o, _, _ = remoteOutcome(outcome{}, "read", kbaForbiddenHint(scopeKbaRead), &sailpoint.APIError{StatusCode: 400}, time.Minute)
+	if got := (kbaKind{}).forbiddenHint(stepObserve); !strings.Contains(got, scopeKbaRead) {
+		t.Errorf("the hint for reading the questions is %q", got)
+	}
+	o = (&pass{}).remoteFailure("read", kbaKind{}.forbiddenHint(stepObserve), &sailpoint.APIError{StatusCode: 400}, time.Minute)
 	if o.Synced.Reason != mfav1.ReasonBadRequest {
 		t.Errorf("400 → %s", o.Synced.Reason)
 	}

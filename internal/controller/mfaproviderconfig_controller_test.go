@@ -317,7 +317,7 @@ var _ = Describe("MfaProviderConfig", func() {
 			f.oktaConfig("okta", oktaKey)
 			f.eventuallyReady("okta")
 
-			other := emulator.New(emulator.Config{})
+			other := emulator.New(emulator.Config{TenantID: "another-sailpoint-tenant"})
 			server := httptest.NewServer(other.Handler())
 			DeferCleanup(server.Close)
 			f.patch(tenant, "acme", func() { tenant.Spec.BaseURL = server.URL })
@@ -406,7 +406,7 @@ var _ = Describe("MfaProviderConfig", func() {
 			// tenant moves to f's emulator, where f's config is the older one.
 			g := f.sibling("zz-mfa-test-")
 			DeferCleanup(func() { g.expectNoSecretLeaks() })
-			own := emulator.New(emulator.Config{})
+			own := emulator.New(emulator.Config{TenantID: "another-sailpoint-tenant"})
 			server := httptest.NewServer(own.Handler())
 			DeferCleanup(server.Close)
 			g.server = server
@@ -664,7 +664,9 @@ var _ = Describe("MfaProviderConfig", func() {
 			f.emu.SetFaults(emulator.Faults{RateLimit: 1, RetryAfter: time.Second, PathPrefix: oktaTestPath})
 			obj := &mfav1.MfaProviderConfig{}
 			f.patch(obj, "okta", func() { obj.Spec.Host = "acme-new.okta.com" })
-			f.eventuallyCondition(obj, "okta", mfav1.TypeTested, metav1.ConditionUnknown, mfav1.ReasonTestPending)
+			// The configuration was applied, so Synced is True; the 429 is on Tested.
+			f.eventuallyCondition(obj, "okta", mfav1.TypeTested, metav1.ConditionUnknown, mfav1.ReasonRateLimited)
+			Expect(obj.Status.GetCondition(mfav1.TypeSynced).Status).To(Equal(metav1.ConditionTrue))
 			Expect(obj.Status.IsReady(obj.Generation)).To(BeFalse(), "Ready before the new configuration was tested")
 			Eventually(func() int {
 				return f.emu.CountRequests(http.MethodGet, oktaTestPath)
@@ -944,7 +946,8 @@ func TestRemoteOutcome(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, res, err := remoteOutcome(outcome{}, "read the okta-verify configuration", providerForbiddenHint, tt.err, interval)
+			o := (&pass{}).remoteFailure("read the okta-verify configuration", providerForbiddenHint, tt.err, interval)
+			res, err := o.result, o.err
 			if o.Synced.Status != metav1.ConditionFalse || o.Synced.Reason != tt.reason || o.Progress != tt.progress {
 				t.Errorf("Synced = %+v, progress %d; want False %s, progress %d", o.Synced, o.Progress, tt.reason, tt.progress)
 			}
@@ -963,7 +966,6 @@ func TestRemoteOutcome(t *testing.T) {
 
 func TestTestDue(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	r := &MfaProviderConfigReconciler{Now: func() time.Time { return now }}
 	tested := func(reason string, at time.Time) *mfav1.MfaProviderConfig {
 		p := &mfav1.MfaProviderConfig{}
 		p.Status.Conditions = []metav1.Condition{{Type: mfav1.TypeTested, Status: metav1.ConditionTrue, Reason: reason}}
@@ -984,7 +986,7 @@ func TestTestDue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := r.testDue(tt.obj, 10*time.Minute); got != tt.want {
+			if got := testDue(tt.obj, now); got != tt.want {
 				t.Errorf("testDue() = %v, want %v", got, tt.want)
 			}
 		})

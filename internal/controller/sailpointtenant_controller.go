@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
 	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
@@ -62,7 +63,9 @@ func (r *SailPointTenantReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 			err = errors.Join(err, patchErr)
 		}
 	}()
-	handleRequestedAt(tenant)
+	if v, ok := tenant.Annotations[mfav1.ReconcileRequestedAtAnnotation]; ok {
+		tenant.Status.LastHandledReconcileAt = v
+	}
 
 	ready, prog, requeue, err := r.authenticate(ctx, tenant)
 	setTenantReady(tenant, ready, prog)
@@ -87,7 +90,7 @@ func (r *SailPointTenantReconciler) authenticate(ctx context.Context, tenant *mf
 	info, err := api.Token(ctx)
 	switch {
 	case err == nil:
-		tenant.Status.IdentityID = info.IdentityID
+		tenant.Status.IdentityID, tenant.Status.TenantID = info.IdentityID, info.TenantID
 		if !info.ExpiresAt.IsZero() {
 			t := metav1.NewTime(info.ExpiresAt.Truncate(time.Second))
 			tenant.Status.TokenExpiresAt = &t
@@ -153,4 +156,9 @@ func (r *SailPointTenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Named("sailpointtenant").
 		Complete(r)
+}
+
+// tenantsForSecret wakes the tenants whose credentials a Secret holds.
+func (r *SailPointTenantReconciler) tenantsForSecret(ctx context.Context, o client.Object) []reconcile.Request {
+	return requestsFor(ctx, r.Client, &mfav1.SailPointTenantList{}, o.GetNamespace(), indexSecretName, o.GetName())
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -87,4 +89,21 @@ func (s secretReader) read(ctx context.Context, namespace string, refs ...mfav1.
 		out.versions[ref.Name+"/"+ref.Key] = sec.ResourceVersion
 	}
 	return out, nil
+}
+
+// redactor returns a function that replaces every value read here with "[redacted]" in a
+// text, longest first, so that a message SailPoint built from a value cannot show it.
+func (v secretValues) redactor() func(string) string {
+	values := make([]string, 0, len(v.values))
+	for _, b := range v.values {
+		if len(b) > 0 {
+			values = append(values, string(b))
+		}
+	}
+	slices.SortFunc(values, func(a, b string) int { return len(b) - len(a) })
+	pairs := make([]string, 0, 2*len(values))
+	for _, s := range values {
+		pairs = append(pairs, s, "[redacted]")
+	}
+	return strings.NewReplacer(pairs...).Replace
 }

@@ -1,18 +1,34 @@
 package controller
 
 import (
+	"cmp"
 	"context"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
 )
 
 // Options configure the reconcilers.
 type Options struct {
-	// MaxConcurrentReconciles is per kind; default 4.
+	// MaxConcurrentReconciles is per kind; default DefaultMaxConcurrentReconciles.
 	MaxConcurrentReconciles int
+	// ReconcileTimeout bounds the remote work of one reconcile as a whole; default 30s.
+	ReconcileTimeout time.Duration
+	// Sharded is true when the manager watches only the objects matching a label selector,
+	// so that a tenant missing from the cache may be in another shard.
+	Sharded bool
 	// NewAPI builds SailPoint clients; the real client when nil.
 	NewAPI NewAPIFunc
 }
+
+// DefaultMaxConcurrentReconciles is the default number of workers per kind. The work is
+// I/O-bound (SailPoint calls and API-server writes, each tens of milliseconds), so workers
+// spend nearly all their time waiting: many of them cost little, and SailPoint's own limit
+// is kept by the per-tenant limiter, not by the number of workers.
+const DefaultMaxConcurrentReconciles = 16
 
 // eventRecorderName is the reportingController of the events the operator emits.
 const eventRecorderName = "sailpoint-mfa-operator"
@@ -20,9 +36,7 @@ const eventRecorderName = "sailpoint-mfa-operator"
 // Setup registers the field indexes and every reconciler with mgr. The reconcilers share one
 // SailPoint client per tenant.
 func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
-	if opts.MaxConcurrentReconciles < 1 {
-		opts.MaxConcurrentReconciles = 4
-	}
+	workers := cmp.Or(opts.MaxConcurrentReconciles, DefaultMaxConcurrentReconciles)
 	if err := SetupIndexes(ctx, mgr); err != nil {
 		return err
 	}
@@ -31,22 +45,22 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	recorder := mgr.GetEventRecorder(eventRecorderName)
 
 	if err := (&SailPointTenantReconciler{
-		Client: mgr.GetClient(), Clients: clients, Recorder: recorder,
-		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
+		Client: mgr.GetClient(), Clients: clients, Recorder: recorder, MaxConcurrentReconciles: workers,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
-	if err := (&MfaProviderConfigReconciler{
-		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clients: clients, Recorder: recorder,
-		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
-	}).SetupWithManager(mgr); err != nil {
+	var shards client.Reader
+	if opts.Sharded {
+		shards = mgr.GetAPIReader()
+	}
+	frame := func() managedReconcilerBase {
+		return managedReconcilerBase{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Shards: shards,
+			Clients: clients, Recorder: recorder, RemoteTimeout: opts.ReconcileTimeout}
+	}
+	provider := &MfaProviderConfigReconciler{managedReconciler[*mfav1.MfaProviderConfig]{managedReconcilerBase: frame(), kind: providerKind{c: mgr.GetClient()}}}
+	if err := provider.setup(mgr, "mfaproviderconfig", workers); err != nil {
 		return err
 	}
-	if err := (&MfaKbaAnswersReconciler{
-		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clients: clients, Recorder: recorder,
-		MaxConcurrentReconciles: opts.MaxConcurrentReconciles,
-	}).SetupWithManager(mgr); err != nil {
-		return err
-	}
-	return nil
+	kba := &MfaKbaAnswersReconciler{managedReconciler[*mfav1.MfaKbaAnswers]{managedReconcilerBase: frame(), kind: kbaKind{c: mgr.GetClient()}}}
+	return kba.setup(mgr, "mfakbaanswers", workers)
 }

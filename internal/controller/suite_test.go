@@ -147,7 +147,7 @@ func newFixture() *fixture {
 	ctx := context.Background()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "mfa-test-"}}
 	Expect(k8s.Create(ctx, ns)).To(Succeed())
-	f := &fixture{ns: ns.Name, emu: emulator.New(emulator.Config{})}
+	f := &fixture{ns: ns.Name, emu: emulator.New(emulator.Config{TenantID: ns.Name})}
 	f.server = httptest.NewServer(f.emu.Handler())
 	DeferCleanup(f.cleanup)
 	return f

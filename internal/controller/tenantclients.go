@@ -2,11 +2,13 @@ package controller
 
 import (
 	"context"
+	"strconv"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/types"
 
 	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
+	"github.com/identityops/sailpoint-mfa-operator/internal/mfa"
 	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
 )
 
@@ -19,16 +21,19 @@ func NewSailPointAPI(o sailpoint.Options) (sailpoint.API, error) { return sailpo
 // TenantClients keeps one SailPoint client per SailPointTenant, shared by every resource that
 // references the tenant, so that the token cache and the rate limit are per tenant and not per
 // reconcile. A client is rebuilt only when the tenant's spec (its generation) or its
-// credentials Secret (its resourceVersion) changes.
+// credentials Secret (its resourceVersion) changes; the one it replaces is closed.
 type TenantClients struct {
 	newAPI  NewAPIFunc
 	secrets secretReader
 
 	mu      sync.Mutex
-	clients map[types.NamespacedName]tenantClient
+	clients map[types.NamespacedName]*tenantClient
 }
 
+// tenantClient is the client of one tenant. Its lock is held while it is built, so that
+// concurrent reconciles of several kinds build it once.
 type tenantClient struct {
+	mu sync.Mutex
 	// fingerprint identifies what the client was built from: tenant UID and generation and
 	// the credentials Secret's resourceVersion; nothing derived from the credentials.
 	fingerprint string
@@ -40,7 +45,18 @@ func NewTenantClients(newAPI NewAPIFunc) *TenantClients {
 	if newAPI == nil {
 		newAPI = NewSailPointAPI
 	}
-	return &TenantClients{newAPI: newAPI, clients: map[types.NamespacedName]tenantClient{}}
+	return &TenantClients{newAPI: newAPI, clients: map[types.NamespacedName]*tenantClient{}}
+}
+
+func (c *TenantClients) entry(key types.NamespacedName) *tenantClient {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.clients[key]
+	if !ok {
+		e = &tenantClient{}
+		c.clients[key] = e
+	}
+	return e
 }
 
 // get returns the client of tenant, building it when there is none or it is out of date.
@@ -52,48 +68,53 @@ func (c *TenantClients) get(ctx context.Context, tenant *mfav1.SailPointTenant) 
 	if err != nil {
 		return nil, err
 	}
-	fingerprint := string(tenant.UID) + "/" + itoa(tenant.Generation) + "/" + rv
-
-	c.mu.Lock()
-	cached, ok := c.clients[key]
-	c.mu.Unlock()
-	if ok && cached.fingerprint == fingerprint {
-		return cached.api, nil
+	fingerprint := func(rv string) string {
+		return string(tenant.UID) + "/" + strconv.FormatInt(tenant.Generation, 10) + "/" + rv
 	}
 
-	idRef := mfav1.SecretKeySelector{Name: ref.Name, Key: defaultString(ref.ClientIDKey, "clientId")}
-	secretRef := mfav1.SecretKeySelector{Name: ref.Name, Key: defaultString(ref.ClientSecretKey, "clientSecret")}
+	e := c.entry(key)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.api != nil && e.fingerprint == fingerprint(rv) {
+		return e.api, nil
+	}
+	idRef := mfav1.SecretKeySelector{Name: ref.Name, Key: ref.GetClientIDKey()}
+	secretRef := mfav1.SecretKeySelector{Name: ref.Name, Key: ref.GetClientSecretKey()}
 	vals, err := c.secrets.read(ctx, tenant.Namespace, idRef, secretRef)
 	if err != nil {
 		return nil, err
 	}
-	rps := float64(tenant.Spec.RequestsPerSecond)
-	if rps <= 0 {
-		rps = mfav1.DefaultRequestsPerSecond
-	}
-	api, err := c.newAPI(sailpoint.Options{
-		BaseURL:           tenant.Spec.BaseURL,
-		TokenURL:          tenant.Spec.TokenURL,
-		ClientID:          vals.get(idRef),
-		ClientSecret:      vals.get(secretRef),
-		RequestsPerSecond: rps,
-		Tenant:            key.String(),
-	})
+	api, err := c.newAPI(mfa.TenantOptions(tenant, vals.get(idRef), vals.get(secretRef)))
 	if err != nil {
 		return nil, err
 	}
+	closeAPI(e.api)
 	// The fingerprint uses the resourceVersion the data was read at, which may be newer than
 	// the cache's; a cache that catches up then matches it.
-	fingerprint = string(tenant.UID) + "/" + itoa(tenant.Generation) + "/" + vals.versions[idRef.Name+"/"+idRef.Key]
-	c.mu.Lock()
-	c.clients[key] = tenantClient{fingerprint: fingerprint, api: api}
-	c.mu.Unlock()
+	e.api, e.fingerprint = api, fingerprint(vals.versions[idRef.Name+"/"+idRef.Key])
 	return api, nil
 }
 
-// forget drops the client of a tenant that is gone.
+// forget drops (and closes) the client of a tenant that is gone.
 func (c *TenantClients) forget(key types.NamespacedName) {
 	c.mu.Lock()
+	e, ok := c.clients[key]
 	delete(c.clients, key)
 	c.mu.Unlock()
+	if ok {
+		e.mu.Lock()
+		closeAPI(e.api)
+		e.mu.Unlock()
+	}
+}
+
+// closeAPI releases what a client holds (idle connections, its share of a rate limit), for
+// clients that hold anything.
+func closeAPI(api sailpoint.API) {
+	switch c := api.(type) {
+	case interface{ Close() error }:
+		_ = c.Close()
+	case interface{ Close() }:
+		c.Close()
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
+	"github.com/identityops/sailpoint-mfa-operator/internal/mfa"
 	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
 )
 
@@ -208,15 +209,9 @@ func (f *factory) tenantTarget(ctx context.Context, c client.Client, ns, name st
 		return nil, err
 	}
 	fullName := ns + "/" + name
-	api, err := f.opts.NewSailPointClient(sailpoint.Options{
-		BaseURL:           tenant.Spec.BaseURL,
-		TokenURL:          tenant.Spec.GetTokenURL(),
-		ClientID:          id,
-		ClientSecret:      clientSecret,
-		RequestsPerSecond: float64(tenant.Spec.GetRequestsPerSecond()),
-		UserAgent:         userAgent(),
-		Tenant:            fullName,
-	})
+	opts := mfa.TenantOptions(&tenant, id, clientSecret)
+	opts.UserAgent = userAgent()
+	api, err := f.opts.NewSailPointClient(opts)
 	if err != nil {
 		return nil, remoteErrorf("SailPointTenant %s: %w", fullName, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
+	"github.com/identityops/sailpoint-mfa-operator/internal/mfa"
 	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
 )
 
@@ -301,37 +302,12 @@ func readAnswers(ctx context.Context, c client.Client, ns string, answers []mfav
 	return values, nil
 }
 
-// resolveQuestionIDs returns the question id of every answer: questionId as it is; a
-// questionText is looked up in GET /v3/mfa/kba/config (in the default language, then in all
-// languages), matching any of the question's localized texts.
+// resolveQuestionIDs returns the question id of every answer, found as the reconciler finds
+// them (mfa.ResolveKbaQuestions).
 func resolveQuestionIDs(ctx context.Context, api sailpoint.API, answers []mfav1.KbaAnswer) ([]string, error) {
-	ids := make([]string, len(answers))
-	pending := false
-	for i, a := range answers {
-		ids[i] = a.QuestionID
-		pending = pending || ids[i] == ""
-	}
-	for _, allLanguages := range []bool{false, true} {
-		if !pending {
-			break
-		}
-		questions, err := api.GetKbaConfig(ctx, allLanguages)
-		if err != nil {
-			return nil, remoteError(err)
-		}
-		pending = false
-		for i, a := range answers {
-			if ids[i] != "" {
-				continue
-			}
-			for _, q := range questions {
-				if q.HasText(a.QuestionText) {
-					ids[i] = q.ID
-					break
-				}
-			}
-			pending = pending || ids[i] == ""
-		}
+	_, ids, err := mfa.ResolveKbaQuestions(ctx, api, answers)
+	if err != nil {
+		return nil, remoteError(err)
 	}
 	var missing []string
 	for i, a := range answers {

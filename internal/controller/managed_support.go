@@ -1,0 +1,187 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
+)
+
+// The helpers of the managed reconcile: references, the finalizer, the cache check, and who
+// is the same SailPoint tenant.
+
+// defaultRemoteTimeout bounds the remote work of one reconcile (Options.ReconcileTimeout).
+const defaultRemoteTimeout = 30 * time.Second
+
+// tenantGracePeriod is how long a missing or not yet reconciled tenant is waited for quietly
+// (Unknown, a Normal event) before it is reported as a problem (False, a Warning).
+const tenantGracePeriod = time.Minute
+
+// tenantWait says why there is no Ready tenant to use.
+type tenantWait struct {
+	// cond is TenantNotReady, with the reason in the message.
+	cond condition
+	// patience, when positive, is how much longer the tenant is waited for quietly.
+	patience time.Duration
+	// gone: the tenant does not exist or is being deleted.
+	gone bool
+	// userMustFix: the tenant is Stalled (its credentials or their Secret).
+	userMustFix bool
+}
+
+// readyTenant returns the referenced tenant when it exists and is Ready; otherwise why not.
+// When the manager watches only some tenants (sharding), shards (an uncached reader, nil
+// otherwise) tells a tenant of another shard from a missing one.
+func readyTenant(ctx context.Context, c, shards client.Reader, obj mfav1.Managed) (*mfav1.SailPointTenant, tenantWait) {
+	ns, name := obj.GetNamespace(), obj.GetTenantName()
+	ref := ns + "/" + name
+	// A first sync applies everything at once: an object that has not been synced yet waits
+	// quietly for a tenant that does not exist yet, for a while.
+	young := time.Duration(0)
+	if c := obj.GetCommonStatus().GetCondition(mfav1.TypeSynced); c == nil || (c.Reason == mfav1.ReasonTenantNotReady && c.Status == metav1.ConditionUnknown) {
+		young = tenantGracePeriod - time.Since(obj.GetCreationTimestamp().Time)
+	}
+	tenant := &mfav1.SailPointTenant{}
+	if err := c.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, tenant); err != nil {
+		if !apierrors.IsNotFound(err) {
+			return nil, tenantWait{cond: falseCondition(mfav1.ReasonTenantNotReady, fmt.Sprintf("Cannot read SailPointTenant %s: %v", ref, err))}
+		}
+		if otherShard(ctx, shards, ns, name) {
+			return nil, tenantWait{cond: falseCondition(mfav1.ReasonTenantNotReady, fmt.Sprintf(
+				"SailPointTenant %s is not watched by this manager (--watch-label-selector): label this object like its tenant, so that one shard has both", ref))}
+		}
+		return nil, tenantWait{gone: true, patience: young,
+			cond: falseCondition(mfav1.ReasonTenantNotReady, fmt.Sprintf("SailPointTenant %s does not exist", ref))}
+	}
+	if !tenant.DeletionTimestamp.IsZero() {
+		return nil, tenantWait{gone: true, cond: falseCondition(mfav1.ReasonTenantNotReady, fmt.Sprintf("SailPointTenant %s is being deleted", ref))}
+	}
+	if tenant.Status.IsReady(tenant.Generation) {
+		return tenant, tenantWait{}
+	}
+	ready := tenant.Status.GetCondition(mfav1.TypeReady)
+	if ready == nil || tenant.Status.ObservedGeneration == 0 {
+		// Not reconciled yet: it is on its way.
+		return nil, tenantWait{patience: max(young, 5*time.Second),
+			cond: falseCondition(mfav1.ReasonTenantNotReady, fmt.Sprintf("Waiting for SailPointTenant %s to be checked", ref))}
+	}
+	msg := fmt.Sprintf("SailPointTenant %s is not ready: %s: %s", ref, ready.Reason, strings.TrimSuffix(ready.Message, "."))
+	return nil, tenantWait{cond: falseCondition(mfav1.ReasonTenantNotReady, msg),
+		userMustFix: tenant.Status.GetCondition(mfav1.TypeStalled) != nil}
+}
+
+// otherShard reports whether a tenant the cache does not have exists on the API server, which
+// happens when it does not match the manager's label selector.
+func otherShard(ctx context.Context, shards client.Reader, ns, name string) bool {
+	if shards == nil {
+		return false
+	}
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(mfav1.GroupVersion.WithKind(kindSailPointTenant))
+	return shards.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, m) == nil
+}
+
+// setFinalizer adds or removes the finalizer with a patch of metadata only, under an
+// optimistic lock so that a stale copy cannot drop another controller's finalizer; a
+// conflict is returned (the pass then runs again on the current object). obj keeps its
+// status as read.
+func setFinalizer(ctx context.Context, c client.Client, obj client.Object, add bool) error {
+	if controllerutil.ContainsFinalizer(obj, mfav1.Finalizer) == add {
+		return nil
+	}
+	patched := obj.DeepCopyObject().(client.Object)
+	if add {
+		controllerutil.AddFinalizer(patched, mfav1.Finalizer)
+	} else {
+		controllerutil.RemoveFinalizer(patched, mfav1.Finalizer)
+	}
+	if err := c.Patch(ctx, patched, client.MergeFromWithOptions(obj, client.MergeFromWithOptimisticLock{})); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	obj.SetFinalizers(patched.GetFinalizers())
+	obj.SetResourceVersion(patched.GetResourceVersion())
+	return nil
+}
+
+func isConflict(err error) bool { return apierrors.IsConflict(err) }
+
+// cacheCatchUp is how soon a reconcile that found the cache behind the API server runs again.
+const cacheCatchUp = 250 * time.Millisecond
+
+// cacheBehind reports whether the API server has a newer version of obj than the cache gave
+// this reconcile (typically with the status the previous reconcile wrote, which decides
+// whether to write to SailPoint), or no longer has it at all (a deletion that already ran). No
+// remote write is made from such a view: the reconcile runs again once the cache caught up.
+// It costs one metadata read and runs only before a remote write, never in steady state.
+func cacheBehind(ctx context.Context, apiReader client.Reader, obj client.Object, kind string) (bool, error) {
+	if apiReader == nil {
+		return false, nil
+	}
+	live := &metav1.PartialObjectMetadata{}
+	live.SetGroupVersionKind(mfav1.GroupVersion.WithKind(kind))
+	if err := apiReader.Get(ctx, client.ObjectKeyFromObject(obj), live); err != nil {
+		if apierrors.IsNotFound(err) {
+			return true, nil
+		}
+		return false, err
+	}
+	return live.ResourceVersion != obj.GetResourceVersion(), nil
+}
+
+// olderThan orders objects by creationTimestamp, then namespace/name.
+func olderThan(a, b metav1.Object) bool {
+	ta, tb := a.GetCreationTimestamp(), b.GetCreationTimestamp()
+	if !ta.Equal(&tb) {
+		return ta.Before(&tb)
+	}
+	return a.GetNamespace()+"/"+a.GetName() < b.GetNamespace()+"/"+b.GetName()
+}
+
+// releasedForDeletion reports whether an object is being deleted and has nothing left to clean up.
+func releasedForDeletion(o metav1.Object) bool {
+	return o.GetDeletionTimestamp() != nil && len(o.GetFinalizers()) == 0
+}
+
+// sameSailPoint reports whether two SailPointTenants reach the same SailPoint tenant: the same
+// tenant_id when both know theirs, else the same normalized base URL.
+func sameSailPoint(a, b *mfav1.SailPointTenant) bool {
+	if a.Status.TenantID != "" && b.Status.TenantID != "" {
+		return a.Status.TenantID == b.Status.TenantID
+	}
+	return normalizeBaseURL(a.Spec.BaseURL) == normalizeBaseURL(b.Spec.BaseURL)
+}
+
+// sailPointKeys are the index values under which a tenant is found by others of the same
+// SailPoint tenant: its normalized base URL, and its tenant_id when known.
+func sailPointKeys(t *mfav1.SailPointTenant) []string {
+	keys := []string{"url:" + normalizeBaseURL(t.Spec.BaseURL)}
+	if t.Status.TenantID != "" {
+		keys = append(keys, "id:"+t.Status.TenantID)
+	}
+	return keys
+}
+
+// normalizeBaseURL is scheme, lower-case host, port (the scheme's default when none) and path
+// without a trailing slash, so that spellings of one address compare equal.
+func normalizeBaseURL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" {
+		return strings.TrimRight(strings.ToLower(strings.TrimSpace(raw)), "/")
+	}
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[scheme]
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port) + strings.TrimRight(u.EscapedPath(), "/")
+}
