@@ -226,9 +226,11 @@ func (m *managedReconciler[T]) live(ctx context.Context, obj T) *pass {
 		return p.requeue(jitter(interval))
 	}
 	manage := spec.GetManagementPolicy() == mfav1.ManagementPolicyManage
+	current := false
 	if manage {
 		// The finalizer goes on once a remote call succeeded, so that deletion can clean up.
-		if err := setFinalizer(ctx, m.Client, obj, true); err != nil {
+		// Its patch is under an optimistic lock: when it goes through, obj is current.
+		if current, err = setFinalizer(ctx, m.Client, obj, true); err != nil {
 			return p.fail(err)
 		}
 	}
@@ -236,8 +238,10 @@ func (m *managedReconciler[T]) live(ctx context.Context, obj T) *pass {
 	// 5. Apply only when something differs; in Observe mode report the difference instead.
 	p.Synced = obs.Synced
 	if manage && !obs.UpToDate {
-		if behind, err := cacheBehind(ctx, m.APIReader, obj, m.kind.kindName()); err != nil || behind {
-			return p.skip(err)
+		if !current {
+			if behind, err := cacheBehind(ctx, m.APIReader, obj, m.kind.kindName()); err != nil || behind {
+				return p.skip(err)
+			}
 		}
 		res, err := ext.Apply(ctx, obs)
 		if err != nil {
@@ -294,7 +298,7 @@ func (m *managedReconciler[T]) finalize(ctx context.Context, obj T) *pass {
 	spec := obj.GetManagedSpec()
 	policy := spec.GetDeletionPolicy()
 	release := func(a action) *pass {
-		if err := setFinalizer(ctx, m.Client, obj, false); err != nil {
+		if _, err := setFinalizer(ctx, m.Client, obj, false); err != nil {
 			return p.fail(err)
 		}
 		p.actions = append(p.actions, a)

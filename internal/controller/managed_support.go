@@ -94,23 +94,23 @@ func otherShard(ctx context.Context, shards client.Reader, ns, name string) bool
 // setFinalizer adds or removes the finalizer with a patch of metadata only, under an
 // optimistic lock so that a stale copy cannot drop another controller's finalizer; a
 // conflict is returned (the pass then runs again on the current object). obj keeps its
-// status as read.
-func setFinalizer(ctx context.Context, c client.Client, obj client.Object, add bool) error {
+// status as read. patched says a patch went through: obj was then the current version.
+func setFinalizer(ctx context.Context, c client.Client, obj client.Object, add bool) (patched bool, err error) {
 	if controllerutil.ContainsFinalizer(obj, mfav1.Finalizer) == add {
-		return nil
+		return false, nil
 	}
-	patched := obj.DeepCopyObject().(client.Object)
+	next := obj.DeepCopyObject().(client.Object)
 	if add {
-		controllerutil.AddFinalizer(patched, mfav1.Finalizer)
+		controllerutil.AddFinalizer(next, mfav1.Finalizer)
 	} else {
-		controllerutil.RemoveFinalizer(patched, mfav1.Finalizer)
+		controllerutil.RemoveFinalizer(next, mfav1.Finalizer)
 	}
-	if err := c.Patch(ctx, patched, client.MergeFromWithOptions(obj, client.MergeFromWithOptimisticLock{})); err != nil {
-		return client.IgnoreNotFound(err)
+	if err := c.Patch(ctx, next, client.MergeFromWithOptions(obj, client.MergeFromWithOptimisticLock{})); err != nil {
+		return false, client.IgnoreNotFound(err)
 	}
-	obj.SetFinalizers(patched.GetFinalizers())
-	obj.SetResourceVersion(patched.GetResourceVersion())
-	return nil
+	obj.SetFinalizers(next.GetFinalizers())
+	obj.SetResourceVersion(next.GetResourceVersion())
+	return true, nil
 }
 
 func isConflict(err error) bool { return apierrors.IsConflict(err) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -39,6 +40,47 @@ type secretReader struct {
 	cached client.Reader
 	// direct reads from the API server without a cache.
 	direct client.Reader
+	// data remembers the data of the Secrets read, by resourceVersion, so that a Secret whose
+	// cached metadata shows the version already read is not read again; nil reads every time.
+	data *secretData
+}
+
+// secretData holds the data of the referenced Secrets read so far (only those: the manager's
+// memory does not grow with the cluster's Secrets), keyed by namespace/name.
+type secretData struct {
+	mu      sync.Mutex
+	secrets map[types.NamespacedName]*corev1.Secret
+}
+
+func newSecretData() *secretData {
+	return &secretData{secrets: map[types.NamespacedName]*corev1.Secret{}}
+}
+
+// get returns the Secret key: the one remembered when the metadata cache shows its
+// resourceVersion, else the API server's.
+func (s secretReader) get(ctx context.Context, key types.NamespacedName) (*corev1.Secret, error) {
+	if s.data != nil {
+		if rv, err := s.resourceVersion(ctx, key.Namespace, key.Name); err == nil {
+			s.data.mu.Lock()
+			sec, ok := s.data.secrets[key]
+			s.data.mu.Unlock()
+			if ok && sec.ResourceVersion == rv {
+				return sec, nil
+			}
+		}
+	}
+	sec := &corev1.Secret{}
+	err := s.direct.Get(ctx, key, sec)
+	if s.data != nil {
+		s.data.mu.Lock()
+		if err == nil {
+			s.data.secrets[key] = sec
+		} else if apierrors.IsNotFound(err) {
+			delete(s.data.secrets, key)
+		}
+		s.data.mu.Unlock()
+	}
+	return sec, err
 }
 
 // resourceVersion returns the resourceVersion of a Secret from the metadata cache.
@@ -64,16 +106,16 @@ type secretValues struct {
 // get returns the value of ref. It must have been read.
 func (v secretValues) get(ref mfav1.SecretKeySelector) string { return string(v.values[ref]) }
 
-// read reads the values of refs from Secrets in namespace, straight from the API server.
-// A missing Secret or key is errSecretNotFound.
+// read reads the values of refs from Secrets in namespace: from the API server, or as read
+// before when the Secret has not changed since. A missing Secret or key is errSecretNotFound.
 func (s secretReader) read(ctx context.Context, namespace string, refs ...mfav1.SecretKeySelector) (secretValues, error) {
 	out := secretValues{values: map[mfav1.SecretKeySelector][]byte{}, versions: map[string]string{}}
 	secrets := map[string]*corev1.Secret{}
 	for _, ref := range refs {
 		sec, ok := secrets[ref.Name]
 		if !ok {
-			sec = &corev1.Secret{}
-			if err := s.direct.Get(ctx, types.NamespacedName{Namespace: namespace, Name: ref.Name}, sec); err != nil {
+			var err error
+			if sec, err = s.get(ctx, types.NamespacedName{Namespace: namespace, Name: ref.Name}); err != nil {
 				if apierrors.IsNotFound(err) {
 					return out, secretNotFoundf("Secret %s/%s does not exist", namespace, ref.Name)
 				}

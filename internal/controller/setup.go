@@ -41,7 +41,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	clients := NewTenantClients(opts.NewAPI)
-	clients.secrets = secretReader{cached: mgr.GetClient(), direct: mgr.GetAPIReader()}
+	clients.secrets = secretReader{cached: mgr.GetClient(), direct: mgr.GetAPIReader(), data: newSecretData()}
 	recorder := mgr.GetEventRecorder(eventRecorderName)
 
 	if err := (&SailPointTenantReconciler{
