@@ -61,6 +61,17 @@ type fakeFixture struct {
 	*fixture
 	api     *sailpointfake.Fake
 	baseURL string
+
+	mu sync.Mutex
+	// buildErr, when set, is what building the tenant's client fails with.
+	buildErr error
+}
+
+// failBuild makes building the tenant's client fail with err (nil: succeed again).
+func (f *fakeFixture) failBuild(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.buildErr = err
 }
 
 // Credentials of the fake tenants; the fake does not check them.
@@ -74,7 +85,14 @@ const (
 func newFakeFixture() *fakeFixture {
 	f := newFixture()
 	ff := &fakeFixture{fixture: f, api: sailpointfake.New(), baseURL: "https://" + f.ns + ".fake.identitynow.com"}
-	serveFake(ff.baseURL, func(sailpoint.Options) (sailpoint.API, error) { return ff.api, nil })
+	serveFake(ff.baseURL, func(sailpoint.Options) (sailpoint.API, error) {
+		ff.mu.Lock()
+		defer ff.mu.Unlock()
+		if ff.buildErr != nil {
+			return nil, ff.buildErr
+		}
+		return ff.api, nil
+	})
 	DeferCleanup(func() { f.expectNoSecretLeaks() })
 	return ff
 }
@@ -262,6 +280,10 @@ var tableKinds = []tableKind{
 	},
 }
 
+// fakeTimeout bounds the waits of the table: a fake answers at once, so a row that passes
+// takes a second or two.
+const fakeTimeout = 15 * time.Second
+
 // retries is how many failed calls a spec lets happen before it looks at the events.
 const retries = 3
 
@@ -345,7 +367,7 @@ func (f *fakeFixture) expectStepFailure(k tableKind, s remoteStep, fl failure) {
 			g.Expect(ready.Message).To(ContainSubstring(s.forbiddenHint))
 		}
 		expectKStatus(g, obj, fl.stalled, fl.reason)
-	}, 30*time.Second, 50*time.Millisecond).Should(Succeed())
+	}, fakeTimeout, 50*time.Millisecond).Should(Succeed())
 
 	// Let it try again a few times: by itself when transient, asked to when Stalled.
 	if fl.stalled {
@@ -358,7 +380,7 @@ func (f *fakeFixture) expectStepFailure(k tableKind, s remoteStep, fl failure) {
 	if fl.stalled && s.check != "" {
 		want = 1
 	}
-	Eventually(func() int { return f.api.Count(s.op) }, 30*time.Second, 20*time.Millisecond).
+	Eventually(func() int { return f.api.Count(s.op) }, fakeTimeout, 20*time.Millisecond).
 		Should(BeNumerically(">=", want))
 	if fl.retryAfter > 0 {
 		expectSpacedBy(f.api.Times(s.op), fl.retryAfter)
@@ -405,7 +427,7 @@ func (f *fakeFixture) expectDeletionFailure(k tableKind, s remoteStep, fl failur
 		f.eventuallyGone(obj.(client.Object), "obj")
 		Expect(f.api.Count(s.op) - before).To(Equal(1))
 	default:
-		Eventually(func() int { return f.api.Count(s.op) - before }, 30*time.Second, 20*time.Millisecond).
+		Eventually(func() int { return f.api.Count(s.op) - before }, fakeTimeout, 20*time.Millisecond).
 			Should(BeNumerically(">=", retries))
 		Consistently(func(g Gomega) {
 			g.Expect(k8s.Get(context.Background(), f.key("obj"), obj.(client.Object))).To(Succeed())
@@ -432,7 +454,7 @@ func (f *fakeFixture) expectDeletionBlocked(k tableKind, op sailpointfake.Op) {
 		warnings := f.warningsFor(k.kind, "obj", mfav1.ReasonDeletionBlocked)
 		g.Expect(warnings).To(HaveLen(1))
 		g.Expect(warnings[0].Note).To(ContainSubstring("deletionPolicy: Orphan"))
-	}, 30*time.Second, 50*time.Millisecond).Should(Succeed())
+	}, fakeTimeout, 50*time.Millisecond).Should(Succeed())
 	calls := f.api.Count(op)
 	f.patch(obj.(client.Object), "obj", func() { managedSpec(obj).DeletionPolicy = mfav1.DeletionPolicyOrphan })
 	f.eventuallyGone(obj.(client.Object), "obj")

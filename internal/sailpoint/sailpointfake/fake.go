@@ -10,6 +10,7 @@ package sailpointfake
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -62,6 +63,10 @@ func DefaultQuestions() []sailpoint.KbaQuestion {
 	}
 }
 
+// ErrDefault is returned by a function field to let the default behaviour answer the call: a
+// field can then add latency, side effects or a fault for some calls only.
+var ErrDefault = errors.New("sailpointfake: use the default behaviour")
+
 // Call is one entry of the call log.
 type Call struct {
 	Op Op
@@ -75,8 +80,8 @@ type Call struct {
 }
 
 // Fake implements sailpoint.API. The zero value is not usable: use New. A non-nil function
-// field replaces the default behaviour of its method (the call is still logged, and an
-// injected fault still comes first). Fields and state are guarded by the fake's mutex, which
+// field replaces the default behaviour of its method, unless it returns ErrDefault (the call
+// is still logged, and an injected fault still comes first). Fields and state are guarded by the fake's mutex, which
 // is not held while a function field runs.
 type Fake struct {
 	TokenFunc             func(ctx context.Context) (sailpoint.TokenInfo, error)
@@ -227,8 +232,8 @@ func (f *Fake) OktaConfig() *sailpoint.MfaOktaConfig {
 	return &c
 }
 
-// SetOktaConfigState stores an Okta configuration as if it had been PUT, without a call.
-func (f *Fake) SetOktaConfigState(c *sailpoint.MfaOktaConfig) {
+// StoreOktaConfig stores an Okta configuration as if it had been PUT, without a call.
+func (f *Fake) StoreOktaConfig(c *sailpoint.MfaOktaConfig) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.okta = c
@@ -288,8 +293,10 @@ func call[T any](f *Fake, c Call, fn func() (T, error), def func() (T, error)) (
 	}
 	if fn != nil {
 		v, err := fn()
-		f.end(c.Op, err)
-		return v, err
+		if !errors.Is(err, ErrDefault) {
+			f.end(c.Op, err)
+			return v, err
+		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
