@@ -130,6 +130,35 @@ var _ = Describe("Issue 9's defects", func() {
 		}, 10*time.Second, 50*time.Millisecond).Should(ConsistOf(foreign, mfav1.Finalizer))
 	})
 
+	It("echoes requestedAt only from the pass that handled it, not from one skipped because the cache was behind (defect 7)", func() {
+		f := readyFakeOkta()
+		puts := f.api.Count(sailpointfake.OpSetOktaConfig)
+		// While the operator reads the remote configuration, someone else changes the object:
+		// the cache is then behind the API server, so the pass must not write to SailPoint.
+		var armed atomic.Bool
+		f.api.GetOktaConfigFunc = func(ctx context.Context) (*sailpoint.MfaOktaConfig, error) {
+			if armed.CompareAndSwap(true, false) {
+				defer GinkgoRecover()
+				obj := &mfav1.MfaProviderConfig{}
+				Expect(k8s.Get(ctx, f.key("okta"), obj)).To(Succeed())
+				Expect(k8s.Patch(ctx, obj, client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"labels":{"touched":"yes"}}}`)))).To(Succeed())
+			}
+			return nil, sailpointfake.ErrDefault
+		}
+		armed.Store(true)
+		v := time.Now().Format(time.RFC3339Nano)
+		obj := &mfav1.MfaProviderConfig{}
+		f.get(obj, "okta")
+		Expect(k8s.Patch(context.Background(), obj, client.RawPatch(types.MergePatchType, []byte(
+			`{"metadata":{"annotations":{"`+mfav1.ReconcileRequestedAtAnnotation+`":"`+v+`"}},"spec":{"host":"other.okta.com"}}`)))).To(Succeed())
+		Eventually(func(g Gomega) string {
+			g.Expect(k8s.Get(context.Background(), f.key("okta"), obj)).To(Succeed())
+			return obj.Status.LastHandledReconcileAt
+		}, 10*time.Second, 10*time.Millisecond).Should(Equal(v))
+		Expect(f.api.Count(sailpointfake.OpSetOktaConfig)).To(BeNumerically(">", puts), "requestedAt was echoed before the change was applied")
+		Expect(armed.Load()).To(BeFalse())
+	})
+
 	DescribeTable("redacts a referenced Secret's value from remote texts before they reach status and events (defect 8)",
 		func(setup func(f *fakeFixture, secret string), kind, condType string, status metav1.ConditionStatus, reason string) {
 			f := newFakeFixture()

@@ -387,10 +387,10 @@ func (f *fakeFixture) expectStepFailure(k tableKind, s remoteStep, fl failure) {
 	}
 	if fl.stalled || s.check == "" {
 		// A state change to False is announced once, whatever the number of retries.
-		Consistently(func() int { return emitted(f.warningsFor(k.kind, "obj", fl.reason)) }, time.Second, 100*time.Millisecond).
+		Consistently(func() int { return emitted(f.warningsFor(k.kind, "obj", fl.reason)) }, 500*time.Millisecond, 100*time.Millisecond).
 			Should(Equal(1))
 	} else {
-		Consistently(func() int { return emitted(f.warningsFor(k.kind, "obj", fl.reason)) }, time.Second, 100*time.Millisecond).
+		Consistently(func() int { return emitted(f.warningsFor(k.kind, "obj", fl.reason)) }, 500*time.Millisecond, 100*time.Millisecond).
 			Should(BeNumerically("<=", 1))
 	}
 
