@@ -77,7 +77,7 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	ctx, cancel := context.WithCancel(context.Background())
 	cancelMgr = cancel
-	Expect(Setup(ctx, mgr, Options{MaxConcurrentReconciles: 2, NewAPI: fastRetryClient})).To(Succeed())
+	Expect(Setup(ctx, mgr, Options{MaxConcurrentReconciles: 2, NewAPI: routedNewAPI})).To(Succeed())
 	mgrDone = make(chan struct{})
 	go func() {
 		defer GinkgoRecover()
