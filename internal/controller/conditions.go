@@ -52,13 +52,18 @@ type outcome struct {
 }
 
 // readyCondition derives the Ready summary: True when Synced is True and the check (if
-// any) is True or deliberately not run; otherwise the first condition that holds it back.
+// any) is True or deliberately not run; otherwise the first condition that holds it back
+// (Unknown only while the check has not run yet; False when its call failed).
 func readyCondition(o outcome, readyMessage string) condition {
 	if o.Synced.Status != metav1.ConditionTrue {
 		return o.Synced
 	}
 	if o.CheckType != "" && o.Check.Status != metav1.ConditionTrue && o.Check.Reason != mfav1.ReasonDisabled {
-		return o.Check
+		if o.Check.Reason == mfav1.ReasonTestPending || o.Check.Reason == mfav1.ReasonVerificationPending {
+			return o.Check
+		}
+		// The check's call failed (Unknown: it is retried) or the check failed: not Ready.
+		return condition{Status: metav1.ConditionFalse, Reason: o.Check.Reason, Message: o.Check.Message}
 	}
 	return trueCondition(mfav1.ReasonAvailable, readyMessage)
 }

@@ -47,6 +47,11 @@ func TestReadyCondition(t *testing.T) {
 			unknownCondition(mfav1.ReasonTestPending, "not yet"),
 		},
 		{
+			"Ready is False with the reason of a check whose call failed",
+			outcome{Synced: synced, CheckType: mfav1.TypeTested, Check: unknownCondition(mfav1.ReasonRateLimited, "429")},
+			falseCondition(mfav1.ReasonRateLimited, "429"),
+		},
+		{
 			"Ready repeats Synced when it is False, whatever the check says",
 			outcome{Synced: falseCondition(mfav1.ReasonSecretNotFound, "no Secret"), CheckType: mfav1.TypeTested, Check: tested},
 			falseCondition(mfav1.ReasonSecretNotFound, "no Secret"),

@@ -14,8 +14,8 @@ import (
 const eventAction = "Reconcile"
 
 // announceTransitions emits one event for each of the given condition types whose reason or
-// status changed between before and after: Warning when the condition became False,
-// Normal otherwise. Synced becoming True is left to the action events (Applied,
+// status changed between before and after: Warning when the condition became False or a
+// call to SailPoint failed, Normal otherwise. Synced becoming True is left to the action events (Applied,
 // DriftCorrected) so that one change makes one event, and a check that is only pending makes
 // none. A retry that ends the same way as the last attempt changes nothing and so emits
 // nothing.
@@ -36,9 +36,16 @@ func announceTransitions(rec events.EventRecorder, obj runtime.Object, before, a
 			continue
 		}
 		eventType := corev1.EventTypeNormal
-		if now.Status == metav1.ConditionFalse {
+		if now.Status == metav1.ConditionFalse || failedCall[now.Reason] {
 			eventType = corev1.EventTypeWarning
 		}
 		rec.Eventf(obj, nil, eventType, now.Reason, eventAction, "%s", now.Message)
 	}
+}
+
+// failedCall are the reasons of a call to SailPoint that failed. On a check's condition they
+// come with status Unknown (the check is retried), and still warrant a Warning.
+var failedCall = map[string]bool{
+	mfav1.ReasonRateLimited: true, mfav1.ReasonRemoteError: true, mfav1.ReasonUnreachable: true,
+	mfav1.ReasonUnauthorized: true, mfav1.ReasonForbidden: true, mfav1.ReasonBadRequest: true,
 }

@@ -194,8 +194,8 @@ func managedSpec(obj mfav1.Object) *mfav1.ManagedResourceSpec {
 	panic(fmt.Sprintf("not a managed kind: %T", obj))
 }
 
-// failure is one way a SailPoint call can fail, and what the contract says it means.
-type failure struct {
+// remoteFault is one way a SailPoint call can fail, and what the contract says it means.
+type remoteFault struct {
 	name string
 	err  func(operation string) error
 	// reason is the condition reason it maps to.
@@ -210,7 +210,7 @@ type failure struct {
 
 const fakeRetryAfter = time.Second
 
-var failures = []failure{
+var failures = []remoteFault{
 	{name: "a 400", err: httpFailure(http.StatusBadRequest), reason: mfav1.ReasonBadRequest, stalled: true},
 	{name: "a 401", err: httpFailure(http.StatusUnauthorized), reason: mfav1.ReasonUnauthorized, stalled: true},
 	{name: "a 403", err: httpFailure(http.StatusForbidden), reason: mfav1.ReasonForbidden, stalled: true},
@@ -315,7 +315,7 @@ var _ = Describe("A remote failure", func() {
 	}
 })
 
-func stepSentence(kind string, s remoteStep, fl failure) string {
+func stepSentence(kind string, s remoteStep, fl remoteFault) string {
 	where := "Synced=False"
 	if s.check != "" {
 		where = "Synced=True with the failure on " + s.check
@@ -331,7 +331,7 @@ func stepSentence(kind string, s remoteStep, fl failure) string {
 		kind, s.name, where, fl.reason, how) + " (" + fl.name + ")"
 }
 
-func deletionSentence(kind string, s remoteStep, fl failure) string {
+func deletionSentence(kind string, s remoteStep, fl remoteFault) string {
 	switch {
 	case fl.stalled:
 		return fmt.Sprintf("(%s) on the %s %s blocks the deletion, says to orphan it, and orphaning lets it go without a call", fl.name, kind, s.name)
@@ -344,7 +344,7 @@ func deletionSentence(kind string, s remoteStep, fl failure) string {
 // expectStepFailure injects fl on step s of a new object of kind k and checks the
 // contract: conditions, kstatus, one Warning for any number of retries, the 429's spacing,
 // and the recovery.
-func (f *fakeFixture) expectStepFailure(k tableKind, s remoteStep, fl failure) {
+func (f *fakeFixture) expectStepFailure(k tableKind, s remoteStep, fl remoteFault) {
 	f.api.Fail(s.op, fl.err(string(s.op)))
 	k.create(f, "obj", s.check != "")
 	obj := k.newObj()
@@ -411,7 +411,7 @@ func (f *fakeFixture) expectStepFailure(k tableKind, s remoteStep, fl failure) {
 }
 
 // expectDeletionFailure deletes a Ready object of kind k whose remote deletion fails with fl.
-func (f *fakeFixture) expectDeletionFailure(k tableKind, s remoteStep, fl failure) {
+func (f *fakeFixture) expectDeletionFailure(k tableKind, s remoteStep, fl remoteFault) {
 	k.create(f, "obj", false)
 	f.eventuallyCondition(k.newObj(), "obj", mfav1.TypeReady, metav1.ConditionTrue, mfav1.ReasonAvailable)
 	obj := k.newObj()
