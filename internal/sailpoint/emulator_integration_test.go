@@ -24,11 +24,12 @@ func newEmulatorClient(t *testing.T, clientID, clientSecret string, cfg emulator
 	c, err := sailpoint.New(sailpoint.Options{
 		BaseURL: srv.URL, ClientID: clientID, ClientSecret: clientSecret,
 		RequestsPerSecond: 100, RetryBaseDelay: time.Millisecond, RetryMaxDelay: 5 * time.Millisecond,
-		Tenant: "test/emulator",
+		Tenant: "test/emulator", Throttles: sailpoint.NewThrottles(),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(c.Close)
 	return c, emu
 }
 
@@ -209,7 +210,12 @@ func TestEmulatorErrorsMapToTypedErrors(t *testing.T) {
 	if d, ok := sailpoint.RetryAfter(err); !errors.Is(err, sailpoint.ErrRateLimited) || !ok || d != 7*time.Second {
 		t.Fatalf("429: %v (retry after %v), want ErrRateLimited after 7s", err, d)
 	}
+	sent := len(emu.Requests())
+	if _, err := c.GetDuoConfig(ctx); !errors.Is(err, sailpoint.ErrRateLimited) || len(emu.Requests()) != sent {
+		t.Fatalf("during the Retry-After: %v after %d more requests, want ErrRateLimited and none sent", err, len(emu.Requests())-sent)
+	}
 
+	c, emu = adminClient(t) // a client id of another tenant, not held
 	emu.SetFaults(emulator.Faults{ServerErrors: 1})
 	if _, err := c.GetOktaConfig(ctx); err != nil {
 		t.Fatalf("one 500 on a GET must be retried: %v", err)

@@ -155,6 +155,7 @@ func newTestClient(t *testing.T, ft *fakeTenant, adjust ...func(*Options)) *Clie
 		RetryMaxDelay:     2 * time.Millisecond,
 		HTTPClient:        ft.server.Client(),
 		Tenant:            "test/" + t.Name(),
+		Throttles:         NewThrottles(), // a hold of an earlier test on the same port stays there
 	}
 	for _, f := range adjust {
 		f(&opts)
@@ -163,6 +164,7 @@ func newTestClient(t *testing.T, ft *fakeTenant, adjust ...func(*Options)) *Clie
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	t.Cleanup(c.Close)
 	return c
 }
 
