@@ -160,6 +160,7 @@ func newTestClient(t *testing.T, ft *fakeTenant, adjust ...func(*Options)) *Clie
 	for _, f := range adjust {
 		f(&opts)
 	}
+	ForgetTenant(opts.Tenant) // counters start at zero, also with -count
 	c, err := New(opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
