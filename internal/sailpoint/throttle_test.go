@@ -482,9 +482,11 @@ func TestForgetTenantDeletesEverySeriesOfTheTenant(t *testing.T) {
 	series := func(tenant string) int {
 		n := 0
 		for _, v := range tenantVectors {
-			ch := make(chan prometheus.Metric, 1000)
-			v.Collect(ch)
-			close(ch)
+			ch := make(chan prometheus.Metric)
+			go func() {
+				v.Collect(ch)
+				close(ch)
+			}()
 			for m := range ch {
 				var pb dto.Metric
 				if err := m.Write(&pb); err != nil {
