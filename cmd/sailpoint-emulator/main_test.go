@@ -162,6 +162,8 @@ func TestInvalidFlagsAreRefused(t *testing.T) {
 		{"--pending-polls", "-1"},
 		{"--token-lifetime", "0s"},
 		{"--rate-limit", "x"},
+		{"--resets", "-1"},
+		{"--never-answer", "sometimes"},
 		{"extra"},
 	} {
 		var stderr bytes.Buffer
@@ -169,4 +171,74 @@ func TestInvalidFlagsAreRefused(t *testing.T) {
 			t.Errorf("%v: no error", args)
 		}
 	}
+}
+
+func TestConnectionFaultFlags(t *testing.T) {
+	baseURL, stdout, _, stop := start(t, "--quiet", "--resets", "1", "--html-errors", "1", "--fault-path-prefix", "/oauth/token")
+	if !strings.Contains(stdout.String(), "1 resets") {
+		t.Errorf("banner does not show the connection faults:\n%s", stdout.String())
+	}
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {emulator.DefaultAdminClientID}, "client_secret": {emulator.DefaultAdminClientSecret}}
+	if resp, err := client.PostForm(baseURL+"/oauth/token", form); err == nil {
+		resp.Body.Close()
+		t.Errorf("first token request answered %d, want a reset", resp.StatusCode)
+	}
+	resp, err := client.PostForm(baseURL+"/oauth/token", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadGateway || resp.Header.Get("Content-Type") != "text/html" {
+		t.Errorf("second token request: %d %q, want the HTML 502", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if status, _ := getToken(t, baseURL); status != http.StatusOK {
+		t.Errorf("third token request: %d", status)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestShutdownLetsRequestsHangingByAFaultGo(t *testing.T) {
+	baseURL, _, _, stop := start(t, "--quiet", "--hangs", "1")
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(baseURL + "/v3/mfa/kba/config")
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	for deadline := time.Now().Add(5 * time.Second); hangsLeft(t, baseURL) > 0; { // until the request hangs
+		if time.Now().After(deadline) {
+			t.Fatal("the request did not arrive")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	start := time.Now()
+	if err := stop(); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("shutdown took %v with a hanging request", d)
+	}
+	if err := <-done; err == nil {
+		t.Error("the hanging request got an answer")
+	}
+}
+
+// hangsLeft reads the hangs still to be injected from the admin endpoint.
+func hangsLeft(t *testing.T, baseURL string) float64 {
+	t.Helper()
+	resp, err := http.Get(baseURL + "/admin/faults")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m["hangs"].(float64)
 }
