@@ -137,17 +137,31 @@ func TestServesPrintsCredentialsLogsRequestsAndShutsDown(t *testing.T) {
 }
 
 func TestFaultFlagsAndQuiet(t *testing.T) {
-	baseURL, _, stderr, stop := start(t, "--quiet", "--rate-limit", "1", "--retry-after", "4s", "--fault-path-prefix", "/oauth/token", "--pending-polls", "0")
-	resp, err := http.PostForm(baseURL+"/oauth/token", url.Values{"grant_type": {"client_credentials"}})
-	if err != nil {
-		t.Fatal(err)
+	baseURL, stdout, stderr, stop := start(t, "--quiet", "--rate-limit", "1", "--retry-after", "4s",
+		"--resets", "1", "--html-errors", "1", "--fault-path-prefix", "/oauth/token", "--pending-polls", "0")
+	if !strings.Contains(stdout.String(), "1 resets") {
+		t.Errorf("banner does not show the connection faults:\n%s", stdout.String())
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "4" {
-		t.Errorf("first token request: %d Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	// A connection of its own per request, so that net/http does not retry after the reset.
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	post := func() (*http.Response, error) {
+		resp, err := client.PostForm(baseURL+"/oauth/token", url.Values{"grant_type": {"client_credentials"}})
+		if err == nil {
+			resp.Body.Close()
+		}
+		return resp, err
+	}
+	if resp, err := post(); err != nil || resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "4" {
+		t.Errorf("first token request: %v %v, want 429 with Retry-After 4", resp, err)
+	}
+	if resp, err := post(); err == nil {
+		t.Errorf("second token request answered %d, want a reset", resp.StatusCode)
+	}
+	if resp, err := post(); err != nil || resp.StatusCode != http.StatusBadGateway || resp.Header.Get("Content-Type") != "text/html" {
+		t.Errorf("third token request: %v %v, want the HTML 502", resp, err)
 	}
 	if status, _ := getToken(t, baseURL); status != http.StatusOK {
-		t.Errorf("second token request: %d", status)
+		t.Errorf("fourth token request: %d", status)
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
@@ -170,33 +184,6 @@ func TestInvalidFlagsAreRefused(t *testing.T) {
 		if err := run(context.Background(), args, io.Discard, &stderr); err == nil {
 			t.Errorf("%v: no error", args)
 		}
-	}
-}
-
-func TestConnectionFaultFlags(t *testing.T) {
-	baseURL, stdout, _, stop := start(t, "--quiet", "--resets", "1", "--html-errors", "1", "--fault-path-prefix", "/oauth/token")
-	if !strings.Contains(stdout.String(), "1 resets") {
-		t.Errorf("banner does not show the connection faults:\n%s", stdout.String())
-	}
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {emulator.DefaultAdminClientID}, "client_secret": {emulator.DefaultAdminClientSecret}}
-	if resp, err := client.PostForm(baseURL+"/oauth/token", form); err == nil {
-		resp.Body.Close()
-		t.Errorf("first token request answered %d, want a reset", resp.StatusCode)
-	}
-	resp, err := client.PostForm(baseURL+"/oauth/token", form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadGateway || resp.Header.Get("Content-Type") != "text/html" {
-		t.Errorf("second token request: %d %q, want the HTML 502", resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-	if status, _ := getToken(t, baseURL); status != http.StatusOK {
-		t.Errorf("third token request: %d", status)
-	}
-	if err := stop(); err != nil {
-		t.Fatal(err)
 	}
 }
 

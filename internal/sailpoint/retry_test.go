@@ -154,7 +154,7 @@ func TestRetriesStopWhenTheCallersContextEnds(t *testing.T) {
 	}
 }
 
-func TestCanceledContextIsReturnedAsIsAndNotRetryable(t *testing.T) {
+func TestCanceledContextIsReturnedAsIsNotRetryableAndHoldsNothing(t *testing.T) {
 	ft := newFakeTenant(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	ft.setAPI(func(_ http.ResponseWriter, r *http.Request) {
@@ -170,6 +170,9 @@ func TestCanceledContextIsReturnedAsIsAndNotRetryable(t *testing.T) {
 	}
 	if got := len(ft.requests()); got != 1 {
 		t.Errorf("API requests = %d, want 1", got)
+	}
+	if _, held := c.throttle.held(c.now()); held {
+		t.Error("the client is held after its caller gave up")
 	}
 }
 

@@ -389,23 +389,6 @@ func TestRequestsInFlightTogetherCountAsOneFailure(t *testing.T) {
 	}
 }
 
-func TestACanceledCallDoesNotHoldTheClient(t *testing.T) {
-	ft := newFakeTenant(t)
-	ctx, cancel := context.WithCancel(t.Context())
-	ft.setAPI(func(_ http.ResponseWriter, r *http.Request) {
-		cancel()
-		<-r.Context().Done()
-	})
-	c := newTestClient(t, ft)
-
-	if _, err := c.GetOktaConfig(ctx); !errors.Is(err, context.Canceled) {
-		t.Fatalf("error = %v, want context.Canceled", err)
-	}
-	if _, held := c.throttle.held(c.now()); held {
-		t.Error("the client is held after its caller gave up")
-	}
-}
-
 func TestUnreachableHoldDoublesUpToFiveMinutesWithALittleJitter(t *testing.T) {
 	tests := []struct {
 		failures int
