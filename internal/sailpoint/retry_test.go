@@ -122,7 +122,8 @@ func TestATimeoutEndsTheCallAfterOneAttemptAndHoldsTheClient(t *testing.T) {
 		t.Run(e.name, func(t *testing.T) {
 			ft := newFakeTenant(t)
 			ft.setAPI(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
-			c := newTestClient(t, ft, func(o *Options) { o.Timeout = 30 * time.Millisecond; o.MaxRetries = 2 })
+			c := newTestClient(t, ft, func(o *Options) { o.Timeout = 150 * time.Millisecond; o.MaxRetries = 2 })
+			c.tokens.store(&accessToken{value: "cached-token"}) // only the API call can time out
 
 			_, err := e.call(t.Context(), c)
 

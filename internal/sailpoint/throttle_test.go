@@ -285,7 +285,8 @@ func TestAnUnreachableTenantIsHeldWithABackoffAndOneAnswerEndsIt(t *testing.T) {
 		}
 		respond(http.StatusOK, `{}`)(w, r)
 	})
-	c := newTestClient(t, ft, func(o *Options) { o.Timeout = 20 * time.Millisecond; o.Tenant = "test/unreachable" })
+	c := newTestClient(t, ft, func(o *Options) { o.Timeout = 100 * time.Millisecond; o.Tenant = "test/unreachable" })
+	c.tokens.store(&accessToken{value: "cached-token"}) // only the API calls can time out
 	clock := useFakeClock(c)
 	before := heldValue(t, "test/unreachable", HoldUnreachable)
 
