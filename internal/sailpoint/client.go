@@ -49,6 +49,8 @@ type Options struct {
 	// lowest RequestsPerSecond among them.
 	RequestsPerSecond float64
 	// Timeout bounds each attempt, from sending to reading the body; default 30s.
+	// An attempt that times out is not retried: it holds the client (see Client).
+	// Keep it below the caller's own deadline for a call.
 	Timeout time.Duration
 	// MaxRetries is how often an idempotent call is retried within the call
 	// after a 5xx; default 3, negative for none. Network errors and timeouts
