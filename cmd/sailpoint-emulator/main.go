@@ -46,6 +46,13 @@ type options struct {
 	latency       time.Duration
 	faultPrefix   string
 	quiet         bool
+
+	// Connection faults.
+	resets          int
+	hangs           int
+	htmlErrors      int
+	malformedBodies int
+	neverAnswer     string
 }
 
 // stringList is a repeatable string flag.
@@ -72,6 +79,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.latency, "latency", 0, "delay added to every request")
 	fs.StringVar(&o.faultPrefix, "fault-path-prefix", "", "apply --rate-limit and --server-errors only to paths with this prefix (default: every /v3 path)")
 	fs.BoolVar(&o.quiet, "quiet", false, "do not log requests")
+	fs.IntVar(&o.resets, "resets", 0, "reset (TCP RST) the connection of the next N API requests, after the 429s and 500s")
+	fs.IntVar(&o.hangs, "hangs", 0, "leave the next N API requests unanswered until the client gives up")
+	fs.IntVar(&o.htmlErrors, "html-errors", 0, "answer the next N API requests with a proxy's 502 HTML page")
+	fs.IntVar(&o.malformedBodies, "malformed-bodies", 0, "answer the next N API requests 200 with invalid JSON")
+	fs.StringVar(&o.neverAnswer, "never-answer", "", `"hang" or "reset": answer no request at all (token endpoint included) until the faults are replaced`)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -84,7 +96,27 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	case o.pendingPolls < 0, o.rateLimit < 0, o.serverErrors < 0, o.retryAfter < 0, o.latency < 0:
 		return nil, errors.New("counts and durations must not be negative")
 	}
+	if err := o.faults().CheckConnectionFaults(); err != nil {
+		return nil, fmt.Errorf("connection faults: %w", err)
+	}
 	return o, nil
+}
+
+// faults are the faults the flags set.
+func (o *options) faults() emulator.Faults {
+	return emulator.Faults{
+		RateLimit:    o.rateLimit,
+		RetryAfter:   o.retryAfter,
+		ServerErrors: o.serverErrors,
+		Latency:      o.latency,
+		PathPrefix:   o.faultPrefix,
+
+		Resets:          o.resets,
+		Hangs:           o.hangs,
+		HTMLErrors:      o.htmlErrors,
+		MalformedBodies: o.malformedBodies,
+		NeverAnswer:     o.neverAnswer,
+	}
 }
 
 func (o *options) config(logger *log.Logger) emulator.Config {
@@ -114,14 +146,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger := log.New(stderr, "", log.LstdFlags)
 	e := emulator.New(o.config(logger))
-	e.SetFaults(emulator.Faults{
-		RateLimit:    o.rateLimit,
-		RetryAfter:   o.retryAfter,
-		ServerErrors: o.serverErrors,
-		Latency:      o.latency,
-		PathPrefix:   o.faultPrefix,
-	})
+	e.SetFaults(o.faults())
 	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// Requests left hanging by a fault would hold up a graceful shutdown.
+	srv.RegisterOnShutdown(func() { e.SetFaults(emulator.Faults{}) })
 
 	baseURL := "http://" + ln.Addr().String()
 	printBanner(stdout, baseURL, o)
@@ -166,6 +194,7 @@ func printBanner(w io.Writer, baseURL string, o *options) {
 	p("  GET %s/admin/requests\tredacted request log", baseURL)
 	p("  DELETE %s/admin/requests\tclear the request log", baseURL)
 	p("  GET|PUT %s/admin/faults\tfaults, e.g. {\"rateLimit\":2,\"retryAfter\":\"3s\",\"serverErrors\":1,\"latency\":\"200ms\",\"tokenLifetime\":\"30s\",\"pathPrefix\":\"/v3/mfa/okta-verify\"}", baseURL)
+	p("  \tconnection faults: {\"resets\":1,\"hangs\":1,\"htmlErrors\":1,\"malformedBodies\":1}, or {\"neverAnswer\":\"hang\"} (or \"reset\") until replaced")
 	p("  POST %s/admin/expire-tokens\texpire every issued token", baseURL)
 	p("  POST %s/admin/reset\tforget configs, answers, verifications, faults and the log", baseURL)
 	p("")
@@ -180,6 +209,12 @@ func printBanner(w io.Writer, baseURL string, o *options) {
 			scope = "paths under " + o.faultPrefix
 		}
 		p("Faults: next %d requests 429 (Retry-After %s), then %d requests 500, on %s; latency %s", o.rateLimit, o.retryAfter, o.serverErrors, scope, o.latency)
+	}
+	if o.resets > 0 || o.hangs > 0 || o.htmlErrors > 0 || o.malformedBodies > 0 {
+		p("Connection faults: then %d resets, %d hangs, %d HTML 502 pages, %d malformed bodies", o.resets, o.hangs, o.htmlErrors, o.malformedBodies)
+	}
+	if o.neverAnswer != "" {
+		p("Never answering (%s) any request until PUT /admin/faults replaces the faults", o.neverAnswer)
 	}
 	p("")
 	p("Try: curl -s -d grant_type=client_credentials -d client_id=%s -d client_secret=%s %s/oauth/token", emulator.DefaultAdminClientID, emulator.DefaultAdminClientSecret, baseURL)

@@ -137,17 +137,31 @@ func TestServesPrintsCredentialsLogsRequestsAndShutsDown(t *testing.T) {
 }
 
 func TestFaultFlagsAndQuiet(t *testing.T) {
-	baseURL, _, stderr, stop := start(t, "--quiet", "--rate-limit", "1", "--retry-after", "4s", "--fault-path-prefix", "/oauth/token", "--pending-polls", "0")
-	resp, err := http.PostForm(baseURL+"/oauth/token", url.Values{"grant_type": {"client_credentials"}})
-	if err != nil {
-		t.Fatal(err)
+	baseURL, stdout, stderr, stop := start(t, "--quiet", "--rate-limit", "1", "--retry-after", "4s",
+		"--resets", "1", "--html-errors", "1", "--fault-path-prefix", "/oauth/token", "--pending-polls", "0")
+	if !strings.Contains(stdout.String(), "1 resets") {
+		t.Errorf("banner does not show the connection faults:\n%s", stdout.String())
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "4" {
-		t.Errorf("first token request: %d Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	// A connection of its own per request, so that net/http does not retry after the reset.
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	post := func() (*http.Response, error) {
+		resp, err := client.PostForm(baseURL+"/oauth/token", url.Values{"grant_type": {"client_credentials"}})
+		if err == nil {
+			resp.Body.Close()
+		}
+		return resp, err
+	}
+	if resp, err := post(); err != nil || resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "4" {
+		t.Errorf("first token request: %v %v, want 429 with Retry-After 4", resp, err)
+	}
+	if resp, err := post(); err == nil {
+		t.Errorf("second token request answered %d, want a reset", resp.StatusCode)
+	}
+	if resp, err := post(); err != nil || resp.StatusCode != http.StatusBadGateway || resp.Header.Get("Content-Type") != "text/html" {
+		t.Errorf("third token request: %v %v, want the HTML 502", resp, err)
 	}
 	if status, _ := getToken(t, baseURL); status != http.StatusOK {
-		t.Errorf("second token request: %d", status)
+		t.Errorf("fourth token request: %d", status)
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
@@ -162,6 +176,8 @@ func TestInvalidFlagsAreRefused(t *testing.T) {
 		{"--pending-polls", "-1"},
 		{"--token-lifetime", "0s"},
 		{"--rate-limit", "x"},
+		{"--resets", "-1"},
+		{"--never-answer", "sometimes"},
 		{"extra"},
 	} {
 		var stderr bytes.Buffer
@@ -169,4 +185,47 @@ func TestInvalidFlagsAreRefused(t *testing.T) {
 			t.Errorf("%v: no error", args)
 		}
 	}
+}
+
+func TestShutdownLetsRequestsHangingByAFaultGo(t *testing.T) {
+	baseURL, _, _, stop := start(t, "--quiet", "--hangs", "1")
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(baseURL + "/v3/mfa/kba/config")
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	for deadline := time.Now().Add(5 * time.Second); hangsLeft(t, baseURL) > 0; { // until the request hangs
+		if time.Now().After(deadline) {
+			t.Fatal("the request did not arrive")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	start := time.Now()
+	if err := stop(); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("shutdown took %v with a hanging request", d)
+	}
+	if err := <-done; err == nil {
+		t.Error("the hanging request got an answer")
+	}
+}
+
+// hangsLeft reads the hangs still to be injected from the admin endpoint.
+func hangsLeft(t *testing.T, baseURL string) float64 {
+	t.Helper()
+	resp, err := http.Get(baseURL + "/admin/faults")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m["hangs"].(float64)
 }

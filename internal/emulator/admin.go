@@ -73,6 +73,9 @@ func (e *Emulator) putFaults(r *http.Request) response {
 	if f.RateLimit < 0 || f.ServerErrors < 0 || f.RetryAfter < 0 || f.Latency < 0 || f.TokenLifetime < 0 {
 		return badContent("Invalid faults: counts and durations must not be negative.")
 	}
+	if err := f.CheckConnectionFaults(); err != nil {
+		return badContent("Invalid faults: " + err.Error() + ".")
+	}
 	e.SetFaults(f)
 	return ok(toFaultsJSON(f))
 }

@@ -110,6 +110,14 @@
 // and {"message":" Rate Limit Exceeded "}; 500s carry a "500.0 Internal Fault"
 // ErrorResponseDto. The rate-limited requests are served first, then the 500s.
 //
+// Connection faults come after those, in this order: Resets (the connection is reset
+// with a TCP RST, no answer), Hangs (no answer until the client goes away), HTMLErrors
+// (502 with a proxy's text/html page) and MalformedBodies (200, application/json, invalid
+// JSON). NeverAnswer ("hang" or "reset") makes every request, the token endpoint included
+// unless PathPrefix says otherwise, go unanswered until the faults are replaced;
+// replacing the faults (or Reset) lets hanging requests go by closing their connections.
+// The request log shows unanswered requests with status 0.
+//
 // The request log keeps non-admin requests (the last 10000) with secrets redacted (see
 // Request); Logf prints one line per request without query, headers or body.
 //
@@ -124,7 +132,8 @@
 //	POST   /admin/reset          Reset (204): issued tokens stay valid
 //
 // PUT /admin/faults takes, for example, {"rateLimit":2,"retryAfter":"3s",
-// "serverErrors":1,"latency":0.05,"tokenLifetime":"2s","pathPrefix":"/v3/mfa/okta-verify"}:
+// "serverErrors":1,"latency":0.05,"tokenLifetime":"2s","pathPrefix":"/v3/mfa/okta-verify",
+// "resets":1,"hangs":1,"htmlErrors":1,"malformedBodies":1,"neverAnswer":""}:
 // durations are Go duration strings or numbers of seconds, absent fields are zero,
 // unknown fields and negative values are a 400.
 package emulator

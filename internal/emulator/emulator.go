@@ -145,6 +145,8 @@ type Emulator struct {
 	tokens   map[string]*issuedToken
 	faults   Faults
 	requests []Request
+	// unhang is closed to let go the requests hanging by a fault.
+	unhang chan struct{}
 }
 
 // state is everything Reset restores.
@@ -203,6 +205,7 @@ func (e *Emulator) resetLocked() {
 		verifs:   map[string]*verification{},
 	}
 	e.faults = Faults{}
+	e.releaseHangsLocked()
 	e.requests = nil
 }
 
@@ -237,6 +240,8 @@ type response struct {
 	status int
 	body   any // JSON-encoded; nil writes no body
 	header http.Header
+	// raw, when set, answers instead (fault injection: raw bodies, resets, hangs).
+	raw func(http.ResponseWriter)
 }
 
 func (e *Emulator) serveHTTP(w http.ResponseWriter, r *http.Request) {

@@ -119,6 +119,10 @@ const (
 func ok(body any) response { return response{status: http.StatusOK, body: body} }
 
 func writeResponse(w http.ResponseWriter, resp response) {
+	if resp.raw != nil {
+		resp.raw(w)
+		return
+	}
 	for k, vs := range resp.header {
 		for _, v := range vs {
 			w.Header().Add(k, v)

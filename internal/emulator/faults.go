@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -29,13 +31,44 @@ type Faults struct {
 	// PathPrefix, if set, limits RateLimit and ServerErrors to request paths with this
 	// prefix (which may be "/oauth/token"). If empty they apply to /v3/... requests only.
 	PathPrefix string
+
+	// Connection faults: a tenant that answers badly or not at all. The counts are "the
+	// next N requests" like RateLimit and ServerErrors, honour PathPrefix the same way,
+	// and are served after them in this order.
+
+	// Resets is the number of next requests whose connection is reset (TCP RST) without
+	// an answer.
+	Resets int
+	// Hangs is the number of next requests that get no answer until the client goes
+	// away (or the faults are replaced).
+	Hangs int
+	// HTMLErrors is the number of next requests answered 502 with a text/html page, as a
+	// proxy in front of the tenant does.
+	HTMLErrors int
+	// MalformedBodies is the number of next requests answered 200 with a JSON content
+	// type and a body that is not valid JSON.
+	MalformedBodies int
+	// NeverAnswer, if set, makes every request hang (NeverAnswerHang) or have its
+	// connection reset (NeverAnswerReset) until the faults are replaced: a tenant that
+	// never answers. Without PathPrefix it applies to every non-admin request, the token
+	// endpoint included.
+	NeverAnswer string
 }
 
-// SetFaults replaces the injected faults (and their remaining counts).
+// Values of Faults.NeverAnswer.
+const (
+	NeverAnswerHang  = "hang"
+	NeverAnswerReset = "reset"
+)
+
+// SetFaults replaces the injected faults (and their remaining counts). Requests
+// hanging because of the previous faults are let go: their connections are closed
+// without an answer.
 func (e *Emulator) SetFaults(f Faults) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.faults = f
+	e.releaseHangsLocked()
 }
 
 // CurrentFaults returns the faults still to be injected.
@@ -71,6 +104,8 @@ func (e *Emulator) applyFaults(r *http.Request) (response, bool) {
 		applies = strings.HasPrefix(r.URL.Path, f.PathPrefix)
 	}
 	switch {
+	case f.NeverAnswer != "" && (applies || f.PathPrefix == ""):
+		return e.neverAnswerLocked(r, f.NeverAnswer), true
 	case !applies:
 		return response{}, false
 	case f.RateLimit > 0:
@@ -88,7 +123,93 @@ func (e *Emulator) applyFaults(r *http.Request) (response, bool) {
 		f.ServerErrors--
 		return internalFault(), true
 	}
+	return e.connectionFaultLocked(r)
+}
+
+// connectionFaultLocked consumes one of the connection faults, if any is pending.
+// The caller holds e.mu and has checked PathPrefix.
+func (e *Emulator) connectionFaultLocked(r *http.Request) (response, bool) {
+	f := &e.faults
+	switch {
+	case f.Resets > 0:
+		f.Resets--
+		return resetConnection(), true
+	case f.Hangs > 0:
+		f.Hangs--
+		return e.hangLocked(r), true
+	case f.HTMLErrors > 0:
+		f.HTMLErrors--
+		return rawResponse(http.StatusBadGateway, "text/html", htmlErrorPage), true
+	case f.MalformedBodies > 0:
+		f.MalformedBodies--
+		return rawResponse(http.StatusOK, "application/json", malformedBody), true
+	}
 	return response{}, false
+}
+
+func (e *Emulator) neverAnswerLocked(r *http.Request, mode string) response {
+	if mode == NeverAnswerReset {
+		return resetConnection()
+	}
+	return e.hangLocked(r)
+}
+
+// htmlErrorPage is what nginx answers when the tenant behind it is down.
+const htmlErrorPage = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+
+// malformedBody is JSON cut short.
+const malformedBody = `{"mfaMethod":"okta-verify","enabled":tru`
+
+// rawResponse writes body as it is, with the given content type.
+func rawResponse(status int, contentType, body string) response {
+	return response{status: status, raw: func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}}
+}
+
+// resetConnection answers nothing and resets the connection (RST, not FIN). The
+// request log shows status 0.
+func resetConnection() response {
+	return response{raw: func(w http.ResponseWriter) { closeWithoutAnswer(w, true) }}
+}
+
+// hangLocked answers nothing to r until its client goes away or the faults are
+// replaced, then closes the connection. The request log shows status 0.
+func (e *Emulator) hangLocked(r *http.Request) response {
+	if e.unhang == nil {
+		e.unhang = make(chan struct{})
+	}
+	release := e.unhang
+	return response{raw: func(w http.ResponseWriter) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+		closeWithoutAnswer(w, false)
+	}}
+}
+
+// closeWithoutAnswer closes the connection of w without writing anything; with
+// reset, as a TCP RST.
+func closeWithoutAnswer(w http.ResponseWriter, reset bool) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler) // the server closes the connection without an answer
+	}
+	if tcp, ok := conn.(*net.TCPConn); ok && reset {
+		_ = tcp.SetLinger(0)
+	}
+	_ = conn.Close()
+}
+
+// releaseHangsLocked lets the hanging requests go. The caller holds e.mu.
+func (e *Emulator) releaseHangsLocked() {
+	if e.unhang != nil {
+		close(e.unhang)
+		e.unhang = nil
+	}
 }
 
 // faultsJSON is Faults as /admin/faults reads and writes it. Durations are Go duration
@@ -100,6 +221,13 @@ type faultsJSON struct {
 	Latency       jsonDuration `json:"latency"`
 	TokenLifetime jsonDuration `json:"tokenLifetime"`
 	PathPrefix    string       `json:"pathPrefix"`
+
+	// Connection faults.
+	Resets          int    `json:"resets"`
+	Hangs           int    `json:"hangs"`
+	HTMLErrors      int    `json:"htmlErrors"`
+	MalformedBodies int    `json:"malformedBodies"`
+	NeverAnswer     string `json:"neverAnswer"`
 }
 
 func (f faultsJSON) faults() Faults {
@@ -110,6 +238,12 @@ func (f faultsJSON) faults() Faults {
 		Latency:       time.Duration(f.Latency),
 		TokenLifetime: time.Duration(f.TokenLifetime),
 		PathPrefix:    f.PathPrefix,
+
+		Resets:          f.Resets,
+		Hangs:           f.Hangs,
+		HTMLErrors:      f.HTMLErrors,
+		MalformedBodies: f.MalformedBodies,
+		NeverAnswer:     f.NeverAnswer,
 	}
 }
 
@@ -121,7 +255,25 @@ func toFaultsJSON(f Faults) faultsJSON {
 		Latency:       jsonDuration(f.Latency),
 		TokenLifetime: jsonDuration(f.TokenLifetime),
 		PathPrefix:    f.PathPrefix,
+
+		Resets:          f.Resets,
+		Hangs:           f.Hangs,
+		HTMLErrors:      f.HTMLErrors,
+		MalformedBodies: f.MalformedBodies,
+		NeverAnswer:     f.NeverAnswer,
 	}
+}
+
+// CheckConnectionFaults reports what is wrong with the connection faults of f, for
+// the admin endpoint and the command's flags; nil when they are valid.
+func (f Faults) CheckConnectionFaults() error {
+	switch {
+	case f.Resets < 0 || f.Hangs < 0 || f.HTMLErrors < 0 || f.MalformedBodies < 0:
+		return errors.New("resets, hangs, htmlErrors and malformedBodies must not be negative")
+	case f.NeverAnswer != "" && f.NeverAnswer != NeverAnswerHang && f.NeverAnswer != NeverAnswerReset:
+		return fmt.Errorf("neverAnswer must be %q, %q or empty", NeverAnswerHang, NeverAnswerReset)
+	}
+	return nil
 }
 
 // jsonDuration reads "1.5s" or 1.5 (seconds), and writes "1.5s".

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -114,10 +115,12 @@ func (c *Client) accessToken(ctx context.Context) (*accessToken, error) {
 	return tok, nil
 }
 
-// fetchToken makes one token request with the client_credentials grant.
+// fetchToken makes one token request with the client_credentials grant,
+// through the limiter and the hold like every other request.
 func (c *Client) fetchToken(ctx context.Context) (*accessToken, error) {
-	if err := c.limiter.Wait(ctx); err != nil {
-		return nil, limiterError(tokenDescription, err)
+	p, err := c.admit(ctx, tokenDescription)
+	if err != nil {
+		return nil, err
 	}
 	attemptCtx, cancel := context.WithTimeout(withOperation(ctx, tokenOperation), c.timeout)
 	defer cancel()
@@ -125,9 +128,26 @@ func (c *Client) fetchToken(ctx context.Context) (*accessToken, error) {
 	obtainedAt := c.now()
 	tok, err := c.credentials.Token(attemptCtx)
 	if err != nil {
-		return nil, c.tokenError(ctx, attemptCtx, err)
+		err = c.tokenError(ctx, attemptCtx, err)
+		o, retryAfter := tokenOutcome(ctx, err)
+		h, held := c.settle(p, o, retryAfter)
+		return nil, c.withHold(tokenDescription, h, held, err)
 	}
+	c.settle(p, outcomeAnswered, 0)
 	return newAccessToken(tok, obtainedAt), nil
+}
+
+// tokenOutcome classifies a failed token request from its error: an answer
+// (a 429 with its Retry-After, another status, or an unusable body), or none.
+func tokenOutcome(ctx context.Context, err error) (outcome, time.Duration) {
+	var apiErr *APIError
+	switch {
+	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests:
+		return outcomeRateLimited, apiErr.RetryAfter
+	case errors.As(err, &apiErr), errors.Is(err, ErrInvalidResponse):
+		return outcomeAnswered, 0
+	}
+	return unanswered(ctx, err), 0
 }
 
 // tokenError turns an oauth2 error into one of ours. oauth2's own texts

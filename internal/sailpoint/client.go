@@ -7,16 +7,15 @@ package sailpoint
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
-	"golang.org/x/time/rate"
 )
 
 // Version is the operator version in the default User-Agent, set with
@@ -46,11 +45,16 @@ type Options struct {
 	ClientSecret string
 	// RequestsPerSecond is the client-side limit of all requests, token
 	// requests included; default 8. The burst is ceil(RequestsPerSecond).
+	// Clients of the same BaseURL and ClientID share one limiter, at the
+	// lowest RequestsPerSecond among them.
 	RequestsPerSecond float64
 	// Timeout bounds each attempt, from sending to reading the body; default 30s.
+	// An attempt that times out is not retried: it holds the client (see Client).
+	// Keep it below the caller's own deadline for a call.
 	Timeout time.Duration
-	// MaxRetries is how often an idempotent call is retried after a 5xx or
-	// a network error; default 3, negative for none.
+	// MaxRetries is how often an idempotent call is retried within the call
+	// after a 5xx; default 3, negative for none. Network errors and timeouts
+	// are not retried within the call: they hold the client (see Client).
 	MaxRetries int
 	// RetryBaseDelay and RetryMaxDelay bound the exponential backoff with
 	// jitter between retries; defaults 500ms and 10s.
@@ -62,15 +66,45 @@ type Options struct {
 	UserAgent string
 	// Tenant is the metric label, namespace/name of the SailPointTenant; default "unknown".
 	Tenant string
+	// Throttles is the registry in which clients of the same BaseURL and
+	// ClientID find their shared limiter and hold; default one for the
+	// whole process. Tests give each test its own.
+	Throttles *Throttles
 }
 
 // Client calls the v3 MFA APIs of one tenant. It is safe for concurrent use
-// and meant to be reused: it caches the access token and holds the rate limiter.
+// and meant to be reused: it caches the access token. Call Close when it is
+// no longer used.
+//
+// The unit of throttling is SailPoint's: one client id at one tenant.
+// Clients built with the same BaseURL (normalized, see NormalizeBaseURL) and
+// ClientID share one rate limiter and one hold, however many
+// SailPointTenants they serve:
+//
+//   - After a 429, from an API or the token endpoint, nothing at all is sent
+//     through these clients until its Retry-After has passed (seconds or
+//     HTTP date; at least MinRateLimitHold when missing or unreadable).
+//   - After a timeout or a refused or reset connection, nothing is sent for
+//     UnreachableHoldBase, doubling with each consecutive failure up to
+//     UnreachableHoldMax, plus up to 10 % jitter. When that has passed, one
+//     request (the probe) goes out at a time until one gets an answer; any
+//     answer ends the hold.
+//
+// Calls made during a hold fail at once, without a network call, with a
+// *HoldError that matches ErrRateLimited or ErrUnreachable and whose time
+// left RetryAfter returns; they are counted in
+// sailpoint_api_held_requests_total. The call that began the hold returns
+// its own error wrapped in a *HoldError too. No call waits for a hold to
+// pass, and no retry continues through one.
 type Client struct {
 	baseURL     string
 	credentials *clientcredentials.Config
 	httpClient  *http.Client
-	limiter     *rate.Limiter
+	tenant      string // metric label
+	rps         float64
+	throttles   *Throttles
+	throttle    *throttle // shared with the clients of the same base URL and client id
+	closeOnce   sync.Once
 	timeout     time.Duration
 	maxRetries  int
 	retryBase   time.Duration
@@ -79,13 +113,14 @@ type Client struct {
 	now         func() time.Time
 }
 
-// New checks opts and builds a Client. It makes no network call.
+// New checks opts and builds a Client. It makes no network call. The
+// client joins the throttle of its base URL and client id; Close leaves it.
 func New(opts Options) (*Client, error) {
 	opts, err := opts.complete()
 	if err != nil {
 		return nil, err
 	}
-	return &Client{
+	c := &Client{
 		baseURL: opts.BaseURL,
 		credentials: &clientcredentials.Config{
 			ClientID:     opts.ClientID,
@@ -94,14 +129,36 @@ func New(opts Options) (*Client, error) {
 			AuthStyle:    oauth2.AuthStyleInParams,
 		},
 		httpClient: instrumentedClient(opts.HTTPClient, opts.Tenant, opts.UserAgent),
-		limiter:    rate.NewLimiter(rate.Limit(opts.RequestsPerSecond), int(math.Ceil(opts.RequestsPerSecond))),
+		tenant:     opts.Tenant,
+		rps:        opts.RequestsPerSecond,
+		throttles:  opts.Throttles,
 		timeout:    opts.Timeout,
 		maxRetries: max(opts.MaxRetries, 0),
 		retryBase:  opts.RetryBaseDelay,
 		retryMax:   opts.RetryMaxDelay,
 		tokens:     newTokenCache(),
 		now:        time.Now,
-	}, nil
+	}
+	c.throttle = c.throttles.acquire(c.throttleKey(), c.rps, c.now())
+	return c, nil
+}
+
+// throttleKey is what SailPoint counts its limit against.
+func (c *Client) throttleKey() throttleKey {
+	return throttleKey{baseURL: NormalizeBaseURL(c.baseURL), clientID: c.credentials.ClientID}
+}
+
+// Close leaves the shared throttle (which is forgotten once no client uses
+// it and its hold has passed, so a client built again for the same
+// credentials still honours a hold) and closes idle connections. Call it
+// once the client is replaced or its tenant is gone; calling it again does
+// nothing. A closed client still works, but no longer lowers the shared
+// limit to its RequestsPerSecond.
+func (c *Client) Close() {
+	c.closeOnce.Do(func() {
+		c.throttles.release(c.throttle, c.rps, c.now())
+		c.httpClient.CloseIdleConnections()
+	})
 }
 
 // complete validates o and fills in the defaults.
@@ -131,6 +188,7 @@ func (o Options) complete() (Options, error) {
 	o.RetryMaxDelay = max(orDefault(o.RetryMaxDelay, DefaultRetryMaxDelay), o.RetryBaseDelay)
 	o.UserAgent = orDefault(o.UserAgent, "sailpoint-mfa-operator/"+Version)
 	o.Tenant = orDefault(o.Tenant, DefaultTenant)
+	o.Throttles = orDefault(o.Throttles, sharedThrottles)
 	return o, nil
 }
 

@@ -55,14 +55,15 @@ func TestNewAppliesDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(c.Close)
 	checks := []struct {
 		name      string
 		got, want any
 	}{
 		{"base URL", c.baseURL, "https://acme.api.identitynow.com"},
 		{"token URL", c.credentials.TokenURL, "https://acme.api.identitynow.com/oauth/token"},
-		{"rate", float64(c.limiter.Limit()), 8.0},
-		{"burst", c.limiter.Burst(), 8},
+		{"rate", float64(c.throttle.limiter.Limit()), 8.0},
+		{"burst", c.throttle.limiter.Burst(), 8},
 		{"timeout", c.timeout, 30 * time.Second},
 		{"retries", c.maxRetries, 3},
 		{"retry base", c.retryBase, 500 * time.Millisecond},
@@ -83,8 +84,9 @@ func TestNewRoundsTheBurstUpAndAcceptsNoRetries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.limiter.Burst() != 3 || c.maxRetries != 0 || c.credentials.TokenURL != "https://acme.login.example.com/oauth/token" {
-		t.Errorf("burst = %d, retries = %d, token URL = %s", c.limiter.Burst(), c.maxRetries, c.credentials.TokenURL)
+	t.Cleanup(c.Close)
+	if c.throttle.limiter.Burst() != 3 || c.maxRetries != 0 || c.credentials.TokenURL != "https://acme.login.example.com/oauth/token" {
+		t.Errorf("burst = %d, retries = %d, token URL = %s", c.throttle.limiter.Burst(), c.maxRetries, c.credentials.TokenURL)
 	}
 }
 

@@ -24,11 +24,12 @@ func newEmulatorClient(t *testing.T, clientID, clientSecret string, cfg emulator
 	c, err := sailpoint.New(sailpoint.Options{
 		BaseURL: srv.URL, ClientID: clientID, ClientSecret: clientSecret,
 		RequestsPerSecond: 100, RetryBaseDelay: time.Millisecond, RetryMaxDelay: 5 * time.Millisecond,
-		Tenant: "test/emulator",
+		Tenant: "test/emulator", Throttles: sailpoint.NewThrottles(),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(c.Close)
 	return c, emu
 }
 
@@ -209,7 +210,12 @@ func TestEmulatorErrorsMapToTypedErrors(t *testing.T) {
 	if d, ok := sailpoint.RetryAfter(err); !errors.Is(err, sailpoint.ErrRateLimited) || !ok || d != 7*time.Second {
 		t.Fatalf("429: %v (retry after %v), want ErrRateLimited after 7s", err, d)
 	}
+	sent := len(emu.Requests())
+	if _, err := c.GetDuoConfig(ctx); !errors.Is(err, sailpoint.ErrRateLimited) || len(emu.Requests()) != sent {
+		t.Fatalf("during the Retry-After: %v after %d more requests, want ErrRateLimited and none sent", err, len(emu.Requests())-sent)
+	}
 
+	c, emu = adminClient(t) // a client id of another tenant, not held
 	emu.SetFaults(emulator.Faults{ServerErrors: 1})
 	if _, err := c.GetOktaConfig(ctx); err != nil {
 		t.Fatalf("one 500 on a GET must be retried: %v", err)
@@ -226,5 +232,59 @@ func TestEmulatorErrorsMapToTypedErrors(t *testing.T) {
 	emu.ExpireTokens()
 	if _, err := c.GetOktaConfig(ctx); err != nil {
 		t.Fatalf("after token expiry the client must refresh once: %v", err)
+	}
+}
+
+func TestEmulatorConnectionFaultsGiveTypedErrorsAndHolds(t *testing.T) {
+	tests := []struct {
+		name     string
+		faults   emulator.Faults
+		sentinel error
+		held     bool // the client holds afterwards
+	}{
+		{"reset", emulator.Faults{Resets: 1}, sailpoint.ErrUnreachable, true},
+		{"hang", emulator.Faults{Hangs: 1}, sailpoint.ErrUnreachable, true},
+		{"HTML 502 pages outlasting the retries", emulator.Faults{HTMLErrors: 10}, sailpoint.ErrServer, false},
+		{"malformed body", emulator.Faults{MalformedBodies: 1}, sailpoint.ErrInvalidResponse, false},
+		{"a tenant that never answers, token endpoint included", emulator.Faults{NeverAnswer: emulator.NeverAnswerHang}, sailpoint.ErrUnreachable, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			emu := emulator.New(emulator.Config{})
+			srv := httptest.NewServer(emu.Handler())
+			t.Cleanup(srv.Close)
+			t.Cleanup(func() { emu.SetFaults(emulator.Faults{}) }) // lets hanging requests go
+			c, err := sailpoint.New(sailpoint.Options{
+				BaseURL: srv.URL, ClientID: emulator.DefaultAdminClientID, ClientSecret: emulator.DefaultAdminClientSecret,
+				RequestsPerSecond: 100, Timeout: 500 * time.Millisecond, RetryBaseDelay: time.Millisecond, RetryMaxDelay: 2 * time.Millisecond,
+				HTTPClient: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}},
+				Tenant:     "test/emulator-faults", Throttles: sailpoint.NewThrottles(),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(c.Close)
+			if tt.faults.NeverAnswer == "" {
+				if _, err := c.Token(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			emu.SetFaults(tt.faults)
+
+			_, err = c.GetOktaConfig(t.Context())
+
+			if !errors.Is(err, tt.sentinel) {
+				t.Fatalf("error = %v, want %v", err, tt.sentinel)
+			}
+			_, err = c.GetDuoConfig(t.Context())
+			var holdErr *sailpoint.HoldError
+			refused := errors.As(err, &holdErr) && holdErr.Err == nil
+			if refused != tt.held {
+				t.Errorf("next call: %v; refused during a hold = %v, want %v", err, refused, tt.held)
+			}
+			if n := emu.CountRequests(http.MethodGet, "/v3/mfa/duo-web/config"); tt.held && n != 0 {
+				t.Errorf("the held call reached the emulator %d times", n)
+			}
+		})
 	}
 }

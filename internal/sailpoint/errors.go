@@ -132,20 +132,74 @@ func (e *TransportError) Unwrap() error { return e.Err }
 // Is reports whether target is ErrUnreachable.
 func (e *TransportError) Is(target error) bool { return target == ErrUnreachable }
 
-// IsRetryable reports whether err is worth retrying later: a 429, a 5xx, a
-// network error or a timeout.
-func IsRetryable(err error) bool {
-	if errors.Is(err, ErrRateLimited) || errors.Is(err, ErrServer) {
-		return true
-	}
-	var transportErr *TransportError
-	return errors.As(err, &transportErr)
+// HoldError reports that the client holds every request: after a 429 until
+// its Retry-After has passed (Reason HoldRateLimited), or while the tenant
+// does not answer (Reason HoldUnreachable). Without Err, the call was
+// refused locally and nothing was sent; with Err, Err is the 429 or the
+// transport error of this call that began (or lengthened) the hold.
+// It matches ErrRateLimited or ErrUnreachable, after its Reason, and
+// RetryAfter returns Left.
+type HoldError struct {
+	// Operation describes the call, e.g. "get okta-verify config".
+	Operation string
+	// Reason is HoldRateLimited or HoldUnreachable.
+	Reason string
+	// Until is when the hold ends.
+	Until time.Time
+	// Left is the time the hold had left when the error was made.
+	Left time.Duration
+	// Err is the error that began the hold; nil when the call was not sent.
+	Err error
 }
 
-// RetryAfter returns how long SailPoint asked the caller to wait (the
-// Retry-After header of a 429 or 5xx). ok is false when err carries no
-// positive Retry-After.
+// Error renders e.g. `sailpoint: get duo-web config: not sent: rate limited,
+// requests held for another 2.5s`, or the cause followed by
+// `(requests held for 3s)` unless the cause says so already.
+func (e *HoldError) Error() string {
+	left := e.Left.Round(100 * time.Millisecond).String()
+	if e.Err != nil {
+		var apiErr *APIError
+		if errors.As(e.Err, &apiErr) && apiErr.RetryAfter == e.Left {
+			return e.Err.Error()
+		}
+		return fmt.Sprintf("%v (requests held for %s)", e.Err, left)
+	}
+	why := "rate limited"
+	if e.Reason == HoldUnreachable {
+		why = "tenant unreachable"
+	}
+	return fmt.Sprintf("sailpoint: %s: not sent: %s, requests held for another %s", e.Operation, why, left)
+}
+
+// Unwrap returns the error that began the hold, if any.
+func (e *HoldError) Unwrap() error { return e.Err }
+
+// Is reports ErrRateLimited or ErrUnreachable, after the reason.
+func (e *HoldError) Is(target error) bool {
+	switch e.Reason {
+	case HoldRateLimited:
+		return target == ErrRateLimited
+	case HoldUnreachable:
+		return target == ErrUnreachable
+	}
+	return false
+}
+
+// IsRetryable reports whether err is worth retrying later: a 429, a 5xx, a
+// network error or a timeout, or a call refused during a hold.
+func IsRetryable(err error) bool {
+	return errors.Is(err, ErrRateLimited) || errors.Is(err, ErrServer) || errors.Is(err, ErrUnreachable)
+}
+
+// RetryAfter returns how long the caller should wait before calling again:
+// the time a hold of the client has left (*HoldError, after a 429 or while
+// the tenant is unreachable), else the Retry-After header SailPoint sent with
+// a 5xx. ok is false when err carries no positive wait.
 func RetryAfter(err error) (d time.Duration, ok bool) {
+	var holdErr *HoldError
+	if errors.As(err, &holdErr) && holdErr.Left > 0 {
+		return holdErr.Left, true
+	}
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
 		return apiErr.RetryAfter, true

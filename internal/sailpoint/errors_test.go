@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"reflect"
 	"strings"
@@ -177,6 +178,10 @@ func TestIsRetryableAndRetryAfterHelpers(t *testing.T) {
 		{"transport", &TransportError{Operation: "x", Err: context.DeadlineExceeded}, true, 0, false},
 		{"decode", fmt.Errorf("x: %w", ErrInvalidResponse), false, 0, false},
 		{"canceled", context.Canceled, false, 0, false},
+		{"refused during a 429 hold", &HoldError{Reason: HoldRateLimited, Left: 3 * time.Second}, true, 3 * time.Second, true},
+		{"refused while unreachable", &HoldError{Reason: HoldUnreachable, Left: time.Second}, true, time.Second, true},
+		{"429 without Retry-After that began a hold", &HoldError{Reason: HoldRateLimited, Left: time.Second, Err: &APIError{StatusCode: 429}}, true, time.Second, true},
+		{"wrapped hold", fmt.Errorf("reconcile: %w", &HoldError{Reason: HoldUnreachable, Left: 2 * time.Second}), true, 2 * time.Second, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,5 +311,107 @@ func TestAPIErrorTextWithUnknownStatus(t *testing.T) {
 	}
 	if !errors.Is(err, ErrServer) {
 		t.Error("599 should match ErrServer")
+	}
+}
+
+// resetAfter answers with raw bytes, then resets the connection (RST, not FIN).
+func resetAfter(raw string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		_, _ = buf.WriteString(raw)
+		_ = buf.Flush()
+		if tcp, ok := conn.(*net.TCPConn); ok {
+			_ = tcp.SetLinger(0)
+		}
+		_ = conn.Close()
+	}
+}
+
+// page answers status with a body of the given content type.
+func page(status int, contentType, body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}
+}
+
+func TestOddResponsesGiveTypedErrorsNeverPanics(t *testing.T) {
+	const html = `<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>`
+	tests := []struct {
+		name     string
+		answer   http.HandlerFunc
+		sentinel error
+	}{
+		{"502 HTML page of a proxy", page(http.StatusBadGateway, "text/html", html), ErrServer},
+		{"504 with an empty body", page(http.StatusGatewayTimeout, "text/plain", ""), ErrServer},
+		{"404 HTML page", page(http.StatusNotFound, "text/html", "<html>not here</html>"), ErrNotFound},
+		{"200 HTML page", page(http.StatusOK, "text/html", html), ErrInvalidResponse},
+		{"200 malformed JSON", page(http.StatusOK, "application/json", `{"state": SUCCESS,}`), ErrInvalidResponse},
+		{"200 JSON cut short", page(http.StatusOK, "application/json", `[{"id":"17`), ErrInvalidResponse},
+		{"200 empty body", page(http.StatusOK, "application/json", ""), ErrInvalidResponse},
+		{"403 malformed JSON", page(http.StatusForbidden, "application/json", `{"detailCode":`), ErrForbidden},
+		{"reset before any answer", resetAfter(""), ErrUnreachable},
+		{"reset in the headers", resetAfter("HTTP/1.1 200 OK\r\nContent-Ty"), ErrUnreachable},
+		{"reset in the body", resetAfter("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n{\"mfaMethod\":\"okta"), ErrUnreachable},
+		{"garbage instead of HTTP", resetAfter("SSH-2.0-OpenSSH_9.6\r\n"), ErrUnreachable},
+	}
+	for _, e := range allEndpoints {
+		for _, tt := range tests {
+			t.Run(e.name+"/"+tt.name, func(t *testing.T) {
+				ft := newFakeTenant(t)
+				ft.setAPI(tt.answer)
+				c := newTestClient(t, ft, func(o *Options) { o.MaxRetries = 1 })
+
+				_, err := e.call(t.Context(), c)
+
+				if e.name == "DeleteConfig" && tt.name == "200 empty body" {
+					if err != nil {
+						t.Errorf("DeleteConfig with an empty body: %v", err)
+					}
+					return
+				}
+				if !errors.Is(err, tt.sentinel) {
+					t.Fatalf("error = %v, want %v", err, tt.sentinel)
+				}
+				var apiErr *APIError
+				var transportErr *TransportError
+				if !errors.As(err, &apiErr) && !errors.As(err, &transportErr) && !errors.Is(err, ErrInvalidResponse) {
+					t.Errorf("error %v is neither an *APIError, a *TransportError nor ErrInvalidResponse", err)
+				}
+				if strings.Contains(err.Error(), "html") || strings.Contains(err.Error(), "nginx") || strings.Contains(err.Error(), ft.server.URL) {
+					t.Errorf("error %q quotes the page or the URL", err)
+				}
+				assertNoSecrets(t, ft, err)
+			})
+		}
+	}
+}
+
+func TestHoldErrorsMatchTheirReasonAndSayWhatHappened(t *testing.T) {
+	rateLimited := &HoldError{Operation: "get duo-web config", Reason: HoldRateLimited, Left: 2499 * time.Millisecond}
+	unreachable := &HoldError{Operation: "get token", Reason: HoldUnreachable, Left: time.Second}
+	cause := &TransportError{Operation: "put okta-verify config", Err: context.DeadlineExceeded}
+	began := &HoldError{Operation: "put okta-verify config", Reason: HoldUnreachable, Left: 1100 * time.Millisecond, Err: cause}
+	tests := []struct {
+		err          *HoldError
+		text         string
+		is, isNot    error
+		wantDeadline bool
+	}{
+		{rateLimited, "sailpoint: get duo-web config: not sent: rate limited, requests held for another 2.5s", ErrRateLimited, ErrUnreachable, false},
+		{unreachable, "sailpoint: get token: not sent: tenant unreachable, requests held for another 1s", ErrUnreachable, ErrRateLimited, false},
+		{began, "sailpoint: put okta-verify config: request failed: context deadline exceeded (requests held for 1.1s)", ErrUnreachable, ErrRateLimited, true},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.text {
+			t.Errorf("text = %q, want %q", got, tt.text)
+		}
+		if !errors.Is(tt.err, tt.is) || errors.Is(tt.err, tt.isNot) || errors.Is(tt.err, context.DeadlineExceeded) != tt.wantDeadline {
+			t.Errorf("%q: Is(%v) = %v, Is(%v) = %v", tt.text, tt.is, errors.Is(tt.err, tt.is), tt.isNot, errors.Is(tt.err, tt.isNot))
+		}
 	}
 }

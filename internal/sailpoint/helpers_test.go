@@ -155,14 +155,17 @@ func newTestClient(t *testing.T, ft *fakeTenant, adjust ...func(*Options)) *Clie
 		RetryMaxDelay:     2 * time.Millisecond,
 		HTTPClient:        ft.server.Client(),
 		Tenant:            "test/" + t.Name(),
+		Throttles:         NewThrottles(), // a hold of an earlier test on the same port stays there
 	}
 	for _, f := range adjust {
 		f(&opts)
 	}
+	ForgetTenant(opts.Tenant) // counters start at zero, also with -count
 	c, err := New(opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	t.Cleanup(c.Close)
 	return c
 }
 

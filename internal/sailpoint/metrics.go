@@ -27,10 +27,39 @@ var (
 		Help:    "Duration of HTTP requests to SailPoint, one per attempt, until the response body was read.",
 		Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
 	}, []string{"tenant", "operation"})
+
+	heldRequestsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sailpoint_api_held_requests_total",
+		Help: "Calls refused without a request because the client holds every request, " +
+			`by tenant and reason ("RateLimited" after a 429 until its Retry-After, "Unreachable" while the tenant does not answer).`,
+	}, []string{"tenant", "reason"})
 )
 
+// tenantVectors are the metric vectors with a tenant label: registered at
+// start, and cleared of a tenant's series by ForgetTenant. A new vector is
+// one more line here.
+var tenantVectors = []interface {
+	prometheus.Collector
+	DeletePartialMatch(labels prometheus.Labels) int
+}{
+	requestsTotal,
+	requestDuration,
+	heldRequestsTotal,
+}
+
 func init() {
-	metrics.Registry.MustRegister(requestsTotal, requestDuration)
+	for _, v := range tenantVectors {
+		metrics.Registry.MustRegister(v)
+	}
+}
+
+// ForgetTenant deletes every series of tenant (namespace/name of a
+// SailPointTenant, the Tenant of Options) from the package's metrics. Call it
+// when the SailPointTenant is gone, after closing its client.
+func ForgetTenant(tenant string) {
+	for _, v := range tenantVectors {
+		v.DeletePartialMatch(prometheus.Labels{"tenant": tenant})
+	}
 }
 
 type operationKey struct{}
@@ -67,6 +96,14 @@ func (t *instrumentedTransport) RoundTrip(req *http.Request) (*http.Response, er
 	code := strconv.Itoa(resp.StatusCode)
 	resp.Body = &observedBody{ReadCloser: resp.Body, onClose: func() { t.observe(operation, code, start) }}
 	return resp, nil
+}
+
+// CloseIdleConnections closes the idle connections of the base transport,
+// so that http.Client.CloseIdleConnections reaches it.
+func (t *instrumentedTransport) CloseIdleConnections() {
+	if closer, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		closer.CloseIdleConnections()
+	}
 }
 
 func (t *instrumentedTransport) observe(operation, code string, start time.Time) {

@@ -7,12 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // maxBodySize bounds the response bodies the client reads.
@@ -38,6 +39,8 @@ type response struct {
 	body      []byte
 	truncated bool   // the body was longer than maxBodySize
 	token     string // the access token the request carried
+	hold      hold   // the hold in force after the answer, when held
+	held      bool
 }
 
 // call runs req and decodes the 2xx body into a new T.
@@ -49,8 +52,9 @@ func call[T any](ctx context.Context, c *Client, req request) (*T, error) {
 	return &out, nil
 }
 
-// do runs req with authentication, rate limit and retries, and decodes a
-// 2xx body into out. Any other status becomes an *APIError.
+// do runs req with authentication, rate limit, hold and retries, and
+// decodes a 2xx body into out. Any other status becomes an *APIError, and a
+// 429 a *HoldError wrapping it.
 func (c *Client) do(ctx context.Context, req request, out any) error {
 	var payload []byte
 	if req.body != nil {
@@ -65,7 +69,8 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 	}
 	if resp.status < 200 || resp.status > 299 {
 		redact := c.redactor(resp.token, sensitiveValues(payload)...)
-		return newAPIError(req.description, resp.status, resp.header, resp.body, c.now(), redact)
+		apiErr := newAPIError(req.description, resp.status, resp.header, resp.body, c.now(), redact)
+		return c.withHold(req.description, resp.hold, resp.held, apiErr)
 	}
 	if resp.truncated {
 		return fmt.Errorf("sailpoint: %s: %w: body larger than %d bytes", req.description, ErrInvalidResponse, maxBodySize)
@@ -87,51 +92,52 @@ func decodeBody(description string, body []byte, emptyOK bool, out any) error {
 	return nil
 }
 
-// sendWithRetries sends req, and for idempotent requests retries 5xx
-// responses and network errors with backoff. A 429 is never retried here.
+// sendWithRetries sends req and, for idempotent requests, retries 5xx
+// answers (the token endpoint's included) at most MaxRetries times, with the
+// delays of retryBackoff.
+//
+// Only answers are retried within a call. A 429, a timeout or a refused or
+// reset connection holds the client (see Client) and ends the call at once,
+// with the time left in its error: retrying a 429 here would send through
+// its Retry-After, and retrying a timeout would cost up to MaxRetries+1
+// timeouts (4 × 30 s by default) while every other caller of the tenant waits
+// its own; the caller calls again after RetryAfter instead, and the hold
+// makes sure nobody else spends a timeout meanwhile. A retry that finds the
+// client held (another call got a 429 in between) stops with that hold.
 func (c *Client) sendWithRetries(ctx context.Context, req request, payload []byte) (*response, error) {
-	for attempt := 0; ; attempt++ {
-		resp, err := c.sendAuthorized(ctx, req, payload)
-		if !req.retry || attempt >= c.maxRetries || !worthRetrying(resp, err) {
-			return resp, err
-		}
-		if !sleep(ctx, c.backoff(attempt)) {
-			return resp, err
-		}
+	var resp *response
+	var err error
+	attempts := 0
+	attempt := func(ctx context.Context) (done bool, _ error) {
+		attempts++
+		resp, err = c.sendAuthorized(ctx, req, payload)
+		return !req.retry || attempts > c.maxRetries || !worthRetrying(resp, err), nil
 	}
+	// The loop ends early only when ctx does; the last attempt's result is
+	// then the answer, not ctx's error.
+	_ = c.retryBackoff().DelayFunc().Until(ctx, true, true, attempt)
+	return resp, err
 }
 
-// worthRetrying reports a 5xx or a network error, including those of the token request.
+// worthRetrying reports a 5xx answer, including one of the token request.
 func worthRetrying(resp *response, err error) bool {
 	if err != nil {
-		return IsRetryable(err) && !errors.Is(err, ErrRateLimited)
+		var holdErr *HoldError
+		return errors.Is(err, ErrServer) && !errors.As(err, &holdErr)
 	}
 	return resp.status >= 500
 }
 
-// backoff is the delay before retry number attempt+1: exponential from
-// retryBase, capped at retryMax, with jitter over its upper half.
-func (c *Client) backoff(attempt int) time.Duration {
-	d := c.retryBase
-	for range attempt {
-		if d >= c.retryMax {
-			break
-		}
-		d *= 2
-	}
-	d = min(d, c.retryMax)
-	return d/2 + rand.N(d/2+1)
-}
-
-// sleep waits for d and reports false if ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
+// retryBackoff is the delay before each retry: RetryBaseDelay doubling up
+// to RetryMaxDelay, each drawn from the upper half of its step (so within
+// [RetryBaseDelay/2, RetryBaseDelay], [RetryBaseDelay, 2×RetryBaseDelay], ...).
+func (c *Client) retryBackoff() wait.Backoff {
+	return wait.Backoff{
+		Duration: c.retryBase / 2,
+		Factor:   2,
+		Jitter:   1,
+		Steps:    c.maxRetries,
+		Cap:      c.retryMax / 2,
 	}
 }
 
@@ -153,12 +159,28 @@ func (c *Client) sendAuthorized(ctx context.Context, req request, payload []byte
 	return c.send(ctx, req, payload, tok.value)
 }
 
-// send makes one attempt: waits for the limiter, then sends req and reads
-// the response within the per-attempt timeout.
+// send makes one attempt through the limiter and the hold, then records
+// what the answer (or its absence) says about the tenant.
 func (c *Client) send(ctx context.Context, req request, payload []byte, token string) (*response, error) {
-	if err := c.limiter.Wait(ctx); err != nil {
-		return nil, limiterError(req.description, err)
+	p, err := c.admit(ctx, req.description)
+	if err != nil {
+		return nil, err
 	}
+	resp, err := c.roundTrip(ctx, req, payload, token)
+	if err != nil {
+		h, held := c.settle(p, unanswered(ctx, err), 0)
+		return nil, c.withHold(req.description, h, held, err)
+	}
+	o, retryAfter := outcomeAnswered, time.Duration(0)
+	if resp.status == http.StatusTooManyRequests {
+		o, retryAfter = outcomeRateLimited, parseRetryAfter(resp.header.Get("Retry-After"), c.now())
+	}
+	resp.hold, resp.held = c.settle(p, o, retryAfter)
+	return resp, nil
+}
+
+// roundTrip sends req and reads the response within the per-attempt timeout.
+func (c *Client) roundTrip(ctx context.Context, req request, payload []byte, token string) (*response, error) {
 	attemptCtx, cancel := context.WithTimeout(withOperation(ctx, req.operation), c.timeout)
 	defer cancel()
 	httpReq, err := c.newHTTPRequest(attemptCtx, req, payload, token)

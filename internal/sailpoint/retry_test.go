@@ -85,7 +85,7 @@ func TestRateLimitedCallsAreNeverRetriedOrSlept(t *testing.T) {
 	}
 }
 
-func TestNetworkErrorsAreRetriedOnlyForIdempotentCalls(t *testing.T) {
+func TestNetworkErrorsEndTheCallAtOnceAndHoldTheClient(t *testing.T) {
 	for _, e := range allEndpoints {
 		t.Run(e.name, func(t *testing.T) {
 			ft := newFakeTenant(t)
@@ -104,38 +104,35 @@ func TestNetworkErrorsAreRetriedOnlyForIdempotentCalls(t *testing.T) {
 			if !errors.As(err, &transportErr) || !errors.Is(err, ErrUnreachable) {
 				t.Errorf("error = %v, want a *TransportError", err)
 			}
+			if d, ok := RetryAfter(err); !ok || d < UnreachableHoldBase {
+				t.Errorf("RetryAfter = %v, %v, want the unreachable hold", d, ok)
+			}
 			if strings.Contains(err.Error(), ft.server.URL) {
 				t.Errorf("error %q contains the URL", err)
 			}
-			want := 1
-			if e.retry {
-				want = 3
-			}
-			if got := len(ft.requests()); got != want {
-				t.Errorf("API requests = %d, want %d", got, want)
+			if got := len(ft.requests()); got != 1 {
+				t.Errorf("API requests = %d, want 1: a reset is not retried within the call", got)
 			}
 		})
 	}
 }
 
-func TestEveryAttemptHasItsOwnTimeout(t *testing.T) {
+func TestATimeoutEndsTheCallAfterOneAttemptAndHoldsTheClient(t *testing.T) {
 	for _, e := range allEndpoints {
 		t.Run(e.name, func(t *testing.T) {
 			ft := newFakeTenant(t)
 			ft.setAPI(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
-			c := newTestClient(t, ft, func(o *Options) { o.Timeout = 30 * time.Millisecond; o.MaxRetries = 2 })
+			c := newTestClient(t, ft, func(o *Options) { o.Timeout = 150 * time.Millisecond; o.MaxRetries = 2 })
+			c.tokens.store(&accessToken{value: "cached-token"}) // only the API call can time out
 
 			_, err := e.call(t.Context(), c)
 
-			if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrUnreachable) || !IsRetryable(err) {
+			var transportErr *TransportError
+			if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &transportErr) || !errors.Is(err, ErrUnreachable) || !IsRetryable(err) {
 				t.Errorf("error = %v, want a timeout *TransportError", err)
 			}
-			want := 1
-			if e.retry {
-				want = 3
-			}
-			if got := len(ft.requests()); got != want {
-				t.Errorf("API requests = %d, want %d", got, want)
+			if got := len(ft.requests()); got != 1 {
+				t.Errorf("API requests = %d, want 1: a timeout is not retried within the call", got)
 			}
 		})
 	}
@@ -158,7 +155,7 @@ func TestRetriesStopWhenTheCallersContextEnds(t *testing.T) {
 	}
 }
 
-func TestCanceledContextIsReturnedAsIsAndNotRetryable(t *testing.T) {
+func TestCanceledContextIsReturnedAsIsNotRetryableAndHoldsNothing(t *testing.T) {
 	ft := newFakeTenant(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	ft.setAPI(func(_ http.ResponseWriter, r *http.Request) {
@@ -174,6 +171,9 @@ func TestCanceledContextIsReturnedAsIsAndNotRetryable(t *testing.T) {
 	}
 	if got := len(ft.requests()); got != 1 {
 		t.Errorf("API requests = %d, want 1", got)
+	}
+	if _, held := c.throttle.held(c.now()); held {
+		t.Error("the client is held after its caller gave up")
 	}
 }
 
@@ -196,23 +196,17 @@ func TestLimiterHoldsRequestsBack(t *testing.T) {
 	}
 }
 
-func TestBackoffGrowsExponentiallyWithinBounds(t *testing.T) {
-	c := &Client{retryBase: 100 * time.Millisecond, retryMax: time.Second}
-	tests := []struct {
-		attempt int
-		max     time.Duration
-	}{
-		{0, 100 * time.Millisecond},
-		{1, 200 * time.Millisecond},
-		{2, 400 * time.Millisecond},
-		{3, 800 * time.Millisecond},
-		{4, time.Second},
-		{1000, time.Second},
-	}
-	for _, tt := range tests {
-		for range 20 {
-			if d := c.backoff(tt.attempt); d < tt.max/2 || d > tt.max {
-				t.Errorf("backoff(%d) = %v, want within [%v, %v]", tt.attempt, d, tt.max/2, tt.max)
+func TestRetryBackoffGrowsExponentiallyWithinBounds(t *testing.T) {
+	c := &Client{retryBase: 100 * time.Millisecond, retryMax: time.Second, maxRetries: 8}
+	// The delay before retry n is drawn from [step/2, step], step doubling
+	// from retryBase up to retryMax.
+	steps := []time.Duration{100, 200, 400, 800, 1000, 1000, 1000, 1000}
+	for range 20 {
+		next := c.retryBackoff().DelayFunc()
+		for i, step := range steps {
+			step *= time.Millisecond
+			if d := next(); d < step/2 || d > step {
+				t.Errorf("delay before retry %d = %v, want within [%v, %v]", i+1, d, step/2, step)
 			}
 		}
 	}
