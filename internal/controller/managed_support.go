@@ -3,8 +3,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/url"
 	"strings"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
+	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
 )
 
 // The helpers of the managed reconcile: references, the finalizer, the cache check, and who
@@ -158,30 +157,15 @@ func sameSailPoint(a, b *mfav1.SailPointTenant) bool {
 	if a.Status.TenantID != "" && b.Status.TenantID != "" {
 		return a.Status.TenantID == b.Status.TenantID
 	}
-	return normalizeBaseURL(a.Spec.BaseURL) == normalizeBaseURL(b.Spec.BaseURL)
+	return sailpoint.NormalizeBaseURL(a.Spec.BaseURL) == sailpoint.NormalizeBaseURL(b.Spec.BaseURL)
 }
 
 // sailPointKeys are the index values under which a tenant is found by others of the same
 // SailPoint tenant: its normalized base URL, and its tenant_id when known.
 func sailPointKeys(t *mfav1.SailPointTenant) []string {
-	keys := []string{"url:" + normalizeBaseURL(t.Spec.BaseURL)}
+	keys := []string{"url:" + sailpoint.NormalizeBaseURL(t.Spec.BaseURL)}
 	if t.Status.TenantID != "" {
 		keys = append(keys, "id:"+t.Status.TenantID)
 	}
 	return keys
-}
-
-// normalizeBaseURL is scheme, lower-case host, port (the scheme's default when none) and path
-// without a trailing slash, so that spellings of one address compare equal.
-func normalizeBaseURL(raw string) string {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" {
-		return strings.TrimRight(strings.ToLower(strings.TrimSpace(raw)), "/")
-	}
-	scheme := strings.ToLower(u.Scheme)
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[scheme]
-	}
-	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port) + strings.TrimRight(u.EscapedPath(), "/")
 }

@@ -204,14 +204,21 @@ type failure struct {
 // hint says, after a 403, what the tenant credentials' identity needs.
 func classify(what, hint string, err error) failure {
 	msg := fmt.Sprintf("Cannot %s: %v", what, err)
+	var hold *sailpoint.HoldError
+	if errors.As(err, &hold) && hold.Err == nil {
+		// Not sent: the message names when the hold ends, so that it stays the same (and the
+		// status unpatched) while the hold lasts.
+		msg = fmt.Sprintf("Cannot %s: requests to this SailPoint tenant are held until %s (%s)",
+			what, hold.Until.UTC().Format(time.RFC3339), holdReasons[hold.Reason])
+	}
+	retryAfter, held := sailpoint.RetryAfter(err)
 	user := func(reason, msg string) failure {
 		return failure{cond: falseCondition(reason, msg), progress: stalled}
 	}
 	switch {
 	case errors.Is(err, sailpoint.ErrRateLimited):
-		d, _ := sailpoint.RetryAfter(err)
 		return failure{cond: falseCondition(mfav1.ReasonRateLimited, msg), progress: reconciling,
-			result: ctrl.Result{RequeueAfter: max(d, time.Second)}}
+			result: ctrl.Result{RequeueAfter: max(retryAfter, time.Second)}}
 	case errors.Is(err, sailpoint.ErrInvalidCredentials):
 		return user(mfav1.ReasonInvalidCredentials, msg)
 	case errors.Is(err, sailpoint.ErrUnauthorized):
@@ -221,8 +228,19 @@ func classify(what, hint string, err error) failure {
 	case errors.Is(err, sailpoint.ErrBadRequest):
 		return user(mfav1.ReasonBadRequest, msg)
 	case errors.Is(err, sailpoint.ErrUnreachable), errors.Is(err, context.DeadlineExceeded):
+		if held {
+			// The client backs off: come back when it lets calls through again.
+			return failure{cond: falseCondition(mfav1.ReasonUnreachable, msg), progress: reconciling,
+				result: ctrl.Result{RequeueAfter: max(retryAfter, time.Second)}}
+		}
 		return failure{cond: falseCondition(mfav1.ReasonUnreachable, msg), progress: reconciling, err: err}
 	default:
 		return failure{cond: falseCondition(mfav1.ReasonRemoteError, msg), progress: reconciling, err: err}
 	}
+}
+
+// holdReasons say why a client holds its requests.
+var holdReasons = map[string]string{
+	sailpoint.HoldRateLimited: "SailPoint answered 429; its Retry-After is honoured",
+	sailpoint.HoldUnreachable: "SailPoint did not answer; calls back off",
 }

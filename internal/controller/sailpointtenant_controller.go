@@ -50,6 +50,7 @@ func (r *SailPointTenantReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		if client.IgnoreNotFound(err) == nil {
 			r.Clients.forget(req.NamespacedName)
 			forgetConditions(kindSailPointTenant, req.Namespace, req.Name)
+			sailpoint.ForgetTenant(req.String())
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}

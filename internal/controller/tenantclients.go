@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 
@@ -11,6 +12,9 @@ import (
 	"github.com/identityops/sailpoint-mfa-operator/internal/mfa"
 	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
 )
+
+// attemptTimeout bounds one request to SailPoint.
+const attemptTimeout = 10 * time.Second
 
 // NewAPIFunc builds a SailPoint client. Tests replace it to wrap or fake the client.
 type NewAPIFunc func(sailpoint.Options) (sailpoint.API, error)
@@ -84,7 +88,11 @@ func (c *TenantClients) get(ctx context.Context, tenant *mfav1.SailPointTenant) 
 	if err != nil {
 		return nil, err
 	}
-	api, err := c.newAPI(mfa.TenantOptions(tenant, vals.get(idRef), vals.get(secretRef)))
+	opts := mfa.TenantOptions(tenant, vals.get(idRef), vals.get(secretRef))
+	// One attempt gets a third of a reconcile's budget: a timeout holds the client (it is
+	// not retried within the call), so the reconcile can still report it.
+	opts.Timeout = attemptTimeout
+	api, err := c.newAPI(opts)
 	if err != nil {
 		return nil, err
 	}
