@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 )
@@ -10,6 +11,10 @@ import (
 type Options struct {
 	// MaxConcurrentReconciles is per kind; default 4.
 	MaxConcurrentReconciles int
+	// ReconcileTimeout bounds the remote work of one reconcile as a whole (the manager's
+	// --reconcile-timeout, default 30s), so a tenant that never answers does not hold a
+	// worker; zero means the default.
+	ReconcileTimeout time.Duration
 	// NewAPI builds SailPoint clients; the real client when nil.
 	NewAPI NewAPIFunc
 }
