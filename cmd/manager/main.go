@@ -120,7 +120,7 @@ func main() {
 	}
 
 	setupLog.Info("Starting manager", "version", sailpoint.Version,
-		"maxConcurrentReconciles", o.maxConcurrentReconciles, "reconcileTimeout", o.reconcileTimeout,
+		"maxConcurrentReconciles", o.maxConcurrentReconciles, "reconcileTimeout", o.reconcileTimeout.String(),
 		"watchNamespaces", o.watchNamespaces.String(), "watchLabelSelector", o.watchLabelSelector,
 		"leaderElect", o.leaderElect, "leaderElectionID", shardLeaderElectionID(o.watchLabelSelector))
 	if err := mgr.Start(ctx); err != nil {
