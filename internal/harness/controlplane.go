@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -54,7 +57,9 @@ func StartControlPlane(assets, crdDir, stateDir string) (*ControlPlane, error) {
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: assets,
 	}
-	env.ControlPlane.APIServer = &envtest.APIServer{CertDir: certDir}
+	// kube-apiserver's graceful shutdown waits for its clients' open watches (up to a
+	// minute): StopAPIServer stops it hard instead, as a crash or a node loss would.
+	env.ControlPlane.APIServer = &envtest.APIServer{CertDir: certDir, StopTimeout: 200 * time.Millisecond}
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting the control plane: %w", err)
@@ -80,14 +85,34 @@ func writeKubeconfig(env *envtest.Environment, dir string) (string, error) {
 	return path, os.WriteFile(path, data, 0o600)
 }
 
-// StopAPIServer stops kube-apiserver only; etcd keeps running.
-func (c *ControlPlane) StopAPIServer() error { return c.env.ControlPlane.APIServer.Stop() }
+// StopAPIServer stops kube-apiserver only (SIGTERM, and SIGKILL 200ms later); etcd keeps
+// running. It returns once the API server's port refuses connections.
+func (c *ControlPlane) StopAPIServer() error {
+	_ = c.env.ControlPlane.APIServer.Stop() // an error only says that SIGKILL was needed
+	u, err := url.Parse(c.Config.Host)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		conn, err := net.DialTimeout("tcp", u.Host, time.Second)
+		if err != nil {
+			return nil
+		}
+		_ = conn.Close()
+		if time.Now().After(deadline) {
+			return fmt.Errorf("kube-apiserver still answers on %s", u.Host)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
 
 // StartAPIServer starts kube-apiserver again on the same port, certificates and etcd.
 func (c *ControlPlane) StartAPIServer() error { return c.env.ControlPlane.APIServer.Start() }
 
 // Stop stops kube-apiserver and etcd, and removes the API server's certificates.
 func (c *ControlPlane) Stop() error {
+	_ = c.StopAPIServer()
 	err := c.env.Stop()
 	return errors.Join(err, os.RemoveAll(c.certDir))
 }

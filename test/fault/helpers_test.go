@@ -384,4 +384,3 @@ func (s *silentServer) acceptedCount() int {
 
 // seconds formats d as seconds with two decimals.
 func seconds(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
-
