@@ -149,7 +149,8 @@ undeploy: kustomize ## Undeploy the operator. ignore-not-found=true ignores miss
 helm-lint: helm ## Lint the Helm chart (strict), with its default values and with every option on.
 	"$(HELM)" lint --strict $(CHART_DIR)
 	"$(HELM)" lint --strict $(CHART_DIR) --set 'watchNamespaces={team-a,team-b}' \
-		--set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true
+		--set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true \
+		--set replicaCount=2 --set 'shards={shard1,shard2}'
 
 ##@ Dependencies
 
