@@ -83,9 +83,7 @@ const maxLines = 20000
 func (l *lines) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, s := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
-		l.all = append(l.all, s)
-	}
+	l.all = append(l.all, strings.Split(strings.TrimRight(string(p), "\n"), "\n")...)
 	if over := len(l.all) - maxLines; over > 0 {
 		l.all = l.all[over:]
 	}
