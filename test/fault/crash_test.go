@@ -43,10 +43,7 @@ func (f *fixture) interrupted(killed time.Time, method, suffix string) int {
 func TestAManagerKilledDuringAPUTConvergesWithAtMostOneRepeatedPUT(t *testing.T) {
 	f := newFixture(t)
 	first := f.startManager("manager-1")
-	f.create(tenant("acme", f.emu.URL)...)
-	cfg, key := oktaConfig("okta", "acme")
-	f.create(key, cfg)
-	f.waitReady(cfg, 30*time.Second)
+	cfg := f.readyOkta()
 
 	f.setFaults(map[string]any{"latency": slowCalls.String()})
 	f.clearRequests()
@@ -97,10 +94,7 @@ func TestAManagerKilledDuringAKBAAuthenticateConvergesWithAtMostOneRepeatedCall(
 func TestTheManagerRecoversFromAnAPIServerRestartWithoutARestart(t *testing.T) {
 	f := newFixture(t)
 	m := f.startManager("manager")
-	f.create(tenant("acme", f.emu.URL)...)
-	cfg, key := oktaConfig("okta", "acme")
-	f.create(key, cfg)
-	f.waitReady(cfg, 30*time.Second)
+	cfg := f.readyOkta()
 
 	if err := controlPlane.StopAPIServer(); err != nil {
 		t.Fatal(err)

@@ -59,15 +59,8 @@ func TestAStandbyTakesOverWithinTheLeaseDurationWhenTheLeaderIsKilled(t *testing
 	const lease, renew, retry = 4 * time.Second, 3 * time.Second, 500 * time.Millisecond
 	flags := f.leaderFlags(lease, renew, retry)
 
-	leader := f.startManager("leader", flags...)
-	f.waitLog(leader, logAcquiredLease, 30*time.Second)
-	standby := f.startManager("standby", flags...)
-	f.waitLog(standby, logAttemptingLease, 30*time.Second)
-
-	f.create(tenant("acme", f.emu.URL)...)
-	cfg, key := oktaConfig("okta", "acme")
-	f.create(key, cfg)
-	f.waitReady(cfg, 30*time.Second)
+	leader, standby := f.leaderAndStandby(flags)
+	cfg := f.readyOkta()
 	if standby.out.contains(logStartingWorkers) {
 		t.Fatal("the standby started its workers while the leader held the lease")
 	}
@@ -96,21 +89,17 @@ func TestTheLeaderHandsOverInSecondsOnSIGTERM(t *testing.T) {
 	const lease, renew, retry = 15 * time.Second, 10 * time.Second, 2 * time.Second
 	flags := f.leaderFlags(lease, renew, retry)
 
-	leader := f.startManager("leader", flags...)
-	f.waitLog(leader, logAcquiredLease, 30*time.Second)
-	standby := f.startManager("standby", flags...)
-	f.waitLog(standby, logAttemptingLease, 30*time.Second)
-
-	f.create(tenant("acme", f.emu.URL)...)
-	cfg, key := oktaConfig("okta", "acme")
-	f.create(key, cfg)
-	f.waitReady(cfg, 30*time.Second)
+	leader, standby := f.leaderAndStandby(flags)
+	cfg := f.readyOkta()
 
 	begin := time.Now()
 	exit := leader.Stop()
 	token := f.requestReconcile(cfg)
 	f.waitHandled(cfg, token, 2*lease)
 	took := time.Since(begin)
+	if !standby.out.contains(logAcquiredLease) {
+		t.Fatal("the config was reconciled but the standby never acquired the lease")
+	}
 	// Handover costs about one retry period of the standby (with jitter) plus a reconcile;
 	// half the lease duration leaves a wide margin and still fails if the lease is not
 	// released (the standby would then wait at least lease − retry = 13 s).

@@ -251,6 +251,28 @@ func kbaAnswers(name, tenantName string) (*mfav1.MfaKbaAnswers, *corev1.Secret) 
 		}
 }
 
+// readyOkta creates the tenant "acme" on the fixture's emulator with the Okta config "okta",
+// waits until the config is Ready (a manager must be running), and returns it.
+func (f *fixture) readyOkta() *mfav1.MfaProviderConfig {
+	f.t.Helper()
+	f.create(tenant("acme", f.emu.URL)...)
+	cfg, key := oktaConfig("okta", "acme")
+	f.create(key, cfg)
+	f.waitReady(cfg, 30*time.Second)
+	return cfg
+}
+
+// leaderAndStandby starts two managers with flags: the first holds the lease, the second
+// waits for it.
+func (f *fixture) leaderAndStandby(flags []string) (leader, standby *manager) {
+	f.t.Helper()
+	leader = f.startManager("leader", flags...)
+	f.waitLog(leader, logAcquiredLease, 30*time.Second)
+	standby = f.startManager("standby", flags...)
+	f.waitLog(standby, logAttemptingLease, 30*time.Second)
+	return leader, standby
+}
+
 // waitReady waits until obj is Ready at its generation, and returns how long that took.
 func (f *fixture) waitReady(obj mfav1.Object, timeout time.Duration) time.Duration {
 	f.t.Helper()

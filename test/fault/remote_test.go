@@ -71,10 +71,7 @@ func gapsAfter429(reqs []emulator.Request) []time.Duration {
 func TestABurstOf5xxOnAPUTConvergesWithOneSuccessfulPUTAndBoundedAttempts(t *testing.T) {
 	f := newFixture(t)
 	f.startManager("manager")
-	f.create(tenant("acme", f.emu.URL)...)
-	cfg, key := oktaConfig("okta", "acme")
-	f.create(key, cfg)
-	f.waitReady(cfg, 30*time.Second)
+	cfg := f.readyOkta()
 
 	// Slow calls open a window: once the GET after the change is answered, the PUT is in
 	// the emulator's latency, and the burst set now is what it meets.

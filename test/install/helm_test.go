@@ -26,7 +26,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // Values that turn every option of the chart on.
@@ -258,14 +257,7 @@ var _ = Describe("The Helm chart", func() {
 			applyAll(ha)
 			d := convert[appsv1.Deployment](named(ha, "Deployment", "sailpoint-mfa-operator"))
 			Expect(d.Spec.Replicas).To(HaveValue(BeEquivalentTo(2)))
-			Expect(d.Spec.Template.Spec.Containers[0].Args).To(ContainElement("--leader-elect"))
-			pdb := convert[policyv1.PodDisruptionBudget](named(ha, "PodDisruptionBudget", "sailpoint-mfa-operator"))
-			Expect(pdb.Spec.MaxUnavailable).To(HaveValue(Equal(intstr.FromInt32(1))))
-			Expect(pdb.Spec.Selector.MatchLabels).To(Equal(d.Spec.Selector.MatchLabels))
-			anti := d.Spec.Template.Spec.Affinity.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution
-			Expect(anti).To(HaveLen(1))
-			Expect(anti[0].PodAffinityTerm.TopologyKey).To(Equal("kubernetes.io/hostname"))
-			Expect(anti[0].PodAffinityTerm.LabelSelector.MatchLabels).To(Equal(d.Spec.Selector.MatchLabels))
+			expectStandbyReady(d, convert[policyv1.PodDisruptionBudget](named(ha, "PodDisruptionBudget", "sailpoint-mfa-operator")))
 
 			own, err := helmTemplate(namespace, "--set", "replicaCount=2", "--set", "nodeSelector.disk=ssd",
 				"--set", "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key=zone",

@@ -79,14 +79,7 @@ var _ = Describe("dist/install.yaml", Ordered, func() {
 
 	It("can run a second replica: leader election, a PodDisruptionBudget and anti-affinity over the same pods", func() {
 		d := convert[appsv1.Deployment](named(objs, "Deployment", "controller-manager"))
-		Expect(d.Spec.Template.Spec.Containers[0].Args).To(ContainElement("--leader-elect"))
-		pdb := convert[policyv1.PodDisruptionBudget](named(objs, "PodDisruptionBudget", "controller-manager"))
-		Expect(pdb.Spec.MaxUnavailable).To(HaveValue(Equal(intstr.FromInt32(1))))
-		Expect(pdb.Spec.Selector.MatchLabels).To(Equal(d.Spec.Selector.MatchLabels))
-		anti := d.Spec.Template.Spec.Affinity.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution
-		Expect(anti).To(HaveLen(1))
-		Expect(anti[0].PodAffinityTerm.TopologyKey).To(Equal("kubernetes.io/hostname"))
-		Expect(anti[0].PodAffinityTerm.LabelSelector.MatchLabels).To(Equal(d.Spec.Selector.MatchLabels))
+		expectStandbyReady(d, convert[policyv1.PodDisruptionBudget](named(objs, "PodDisruptionBudget", "controller-manager")))
 	})
 
 	It("grants the manager exactly the rules controller-gen generated into config/rbac/role.yaml", func() {
