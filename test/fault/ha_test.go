@@ -6,7 +6,6 @@ import (
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 )
 
 // The lease name of a manager without --watch-label-selector.
@@ -16,11 +15,11 @@ func TestAStandbyMakesNoSailPointCallUntilItHoldsTheLease(t *testing.T) {
 	f := newFixture(t)
 	// A lease held by a replica that is elsewhere, for an hour: the manager stays standby.
 	now := metav1.NewMicroTime(time.Now())
+	holder, hour := "a-replica-elsewhere", int32(3600)
 	lease := &coordinationv1.Lease{
 		ObjectMeta: metav1.ObjectMeta{Name: leaseName},
 		Spec: coordinationv1.LeaseSpec{
-			HolderIdentity: ptr.To("a-replica-elsewhere"), LeaseDurationSeconds: ptr.To[int32](3600),
-			AcquireTime: &now, RenewTime: &now,
+			HolderIdentity: &holder, LeaseDurationSeconds: &hour, AcquireTime: &now, RenewTime: &now,
 		},
 	}
 	f.create(lease)
