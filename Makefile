@@ -53,8 +53,15 @@ vet: ## Run go vet against code.
 	go vet ./...
 
 .PHONY: test
-test: manifests generate fmt vet envtest helm build-installer monitoring-crds ## Run every test in the repository on a real kube-apiserver and etcd.
-	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" go test ./... -coverprofile cover.out
+test: manifests generate fmt vet envtest helm build-installer monitoring-crds ## Run every test (but the fault suite: make test-fault) on a real kube-apiserver and etcd.
+	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" go test $$(go list ./... | grep -v /test/fault) -coverprofile cover.out
+
+## The fault suite runs bin/manager, bin/sailpoint-emulator and envtest's control plane as
+## processes and prints a table of figures at the end. FAULT_RUN selects tests (go test -run).
+FAULT_RUN ?= .
+.PHONY: test-fault
+test-fault: build envtest ## Run the fault suite (429s, 5xx, hanging tenants, failover, kills, API-server restart).
+	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" go test ./test/fault -count=1 -v -timeout 10m -run '$(FAULT_RUN)'
 
 .PHONY: bench
 bench: ## Run the benchmarks (speed and allocation targets).
@@ -142,7 +149,8 @@ undeploy: kustomize ## Undeploy the operator. ignore-not-found=true ignores miss
 helm-lint: helm ## Lint the Helm chart (strict), with its default values and with every option on.
 	"$(HELM)" lint --strict $(CHART_DIR)
 	"$(HELM)" lint --strict $(CHART_DIR) --set 'watchNamespaces={team-a,team-b}' \
-		--set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true
+		--set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true \
+		--set replicaCount=2 --set 'shards={shard1,shard2}'
 
 ##@ Dependencies
 

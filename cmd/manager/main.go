@@ -22,13 +22,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -49,91 +47,56 @@ func init() {
 	utilruntime.Must(mfav1alpha1.AddToScheme(scheme))
 }
 
-// stringList is a repeatable string flag that also accepts comma-separated values.
-type stringList []string
-
-func (s *stringList) String() string { return strings.Join(*s, ",") }
-
-func (s *stringList) Set(v string) error {
-	for _, part := range strings.Split(v, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			*s = append(*s, part)
-		}
-	}
-	return nil
-}
-
 func main() {
-	var (
-		metricsAddr             string
-		probeAddr               string
-		secureMetrics           bool
-		enableHTTP2             bool
-		enableLeaderElection    bool
-		maxConcurrentReconciles int
-		watchNamespaces         stringList
-		showVersion             bool
-	)
-	flag.StringVar(&metricsAddr, "metrics-bind-address", "0", "The address the metrics endpoint binds to. "+
-		"Use :8443 for HTTPS or :8080 for HTTP, or leave as 0 to disable the metrics service.")
-	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the probe endpoint binds to.")
-	flag.BoolVar(&enableLeaderElection, "leader-elect", false,
-		"Enable leader election for controller manager. Enabling this will ensure there is only one active controller manager.")
-	flag.BoolVar(&secureMetrics, "metrics-secure", true,
-		"If set, the metrics endpoint is served securely via HTTPS, with authentication and authorization. Use --metrics-secure=false to use HTTP instead.")
-	flag.BoolVar(&enableHTTP2, "enable-http2", false,
-		"If set, HTTP/2 will be enabled for the metrics server.")
-	flag.IntVar(&maxConcurrentReconciles, "max-concurrent-reconciles", 4,
-		"How many objects of each kind are reconciled at the same time.")
-	flag.Var(&watchNamespaces, "watch-namespace",
-		"Namespace to watch; repeatable or comma-separated. All namespaces when not set.")
-	flag.BoolVar(&showVersion, "version", false, "Print the version and exit.")
-	opts := zap.Options{Development: false}
-	opts.BindFlags(flag.CommandLine)
+	var o options
+	o.bindFlags(flag.CommandLine)
+	zapOpts := zap.Options{Development: false}
+	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
 
-	if showVersion {
+	if o.showVersion {
 		fmt.Println(sailpoint.Version)
 		return
 	}
-	if maxConcurrentReconciles < 1 {
-		fmt.Fprintln(os.Stderr, "--max-concurrent-reconciles must be at least 1")
+	if err := o.validate(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
 
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 
 	// HTTP/2 stays off unless asked for, because of the HTTP/2 Stream Cancellation and
 	// Rapid Reset CVEs (GHSA-qppj-fm5r-hxr3, GHSA-4374-p667-p6c8).
 	var tlsOpts []func(*tls.Config)
-	if !enableHTTP2 {
+	if !o.enableHTTP2 {
 		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
 	}
 
 	metricsOptions := metricsserver.Options{
-		BindAddress:   metricsAddr,
-		SecureServing: secureMetrics,
+		BindAddress:   o.metricsAddr,
+		SecureServing: o.secureMetrics,
 		TLSOpts:       tlsOpts,
 	}
-	if secureMetrics {
+	if o.secureMetrics {
 		metricsOptions.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
 
-	var cacheOpts cache.Options
-	if len(watchNamespaces) > 0 {
-		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
-		for _, ns := range watchNamespaces {
-			cacheOpts.DefaultNamespaces[ns] = cache.Config{}
-		}
-	}
-
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+	cfg := ctrl.GetConfigOrDie()
+	cfg.QPS, cfg.Burst = float32(o.kubeAPIQPS), o.kubeAPIBurst
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
 		Metrics:                metricsOptions,
-		HealthProbeBindAddress: probeAddr,
-		LeaderElection:         enableLeaderElection,
-		LeaderElectionID:       "sailpoint-mfa-operator.identityops.dev",
-		Cache:                  cacheOpts,
+		HealthProbeBindAddress: o.probeAddr,
+		Cache:                  o.cacheOptions(),
+		// The lease is released on SIGTERM, so a standby takes over in seconds rather than
+		// after the lease duration; main returns right after Start, as that requires.
+		LeaderElection:                o.leaderElect,
+		LeaderElectionID:              shardLeaderElectionID(o.watchLabelSelector),
+		LeaderElectionNamespace:       o.leaderElectionNS,
+		LeaderElectionReleaseOnCancel: true,
+		LeaseDuration:                 &o.leaseDuration,
+		RenewDeadline:                 &o.renewDeadline,
+		RetryPeriod:                   &o.retryPeriod,
 	})
 	if err != nil {
 		setupLog.Error(err, "Unable to create manager")
@@ -150,13 +113,19 @@ func main() {
 	}
 
 	ctx := ctrl.SetupSignalHandler()
-	if err := controller.Setup(ctx, mgr, controller.Options{MaxConcurrentReconciles: maxConcurrentReconciles}); err != nil {
+	if err := controller.Setup(ctx, mgr, controller.Options{
+		MaxConcurrentReconciles: o.maxConcurrentReconciles,
+		ReconcileTimeout:        o.reconcileTimeout,
+		Sharded:                 o.watchSelector != nil && !o.watchSelector.Empty(),
+	}); err != nil {
 		setupLog.Error(err, "Unable to set up the controllers")
 		os.Exit(1)
 	}
 
 	setupLog.Info("Starting manager", "version", sailpoint.Version,
-		"maxConcurrentReconciles", maxConcurrentReconciles, "watchNamespaces", watchNamespaces.String())
+		"maxConcurrentReconciles", o.maxConcurrentReconciles, "reconcileTimeout", o.reconcileTimeout.String(),
+		"watchNamespaces", o.watchNamespaces.String(), "watchLabelSelector", o.watchLabelSelector,
+		"leaderElect", o.leaderElect, "leaderElectionID", shardLeaderElectionID(o.watchLabelSelector))
 	if err := mgr.Start(ctx); err != nil {
 		setupLog.Error(err, "Problem running manager")
 		os.Exit(1)

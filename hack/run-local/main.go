@@ -10,28 +10,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/rest"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
-
-	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
+	"github.com/identityops/sailpoint-mfa-operator/internal/harness"
 )
 
 const (
@@ -56,66 +44,57 @@ func run() error {
 	if assets == "" {
 		assets = filepath.Join("bin", "k8s")
 	}
-	if err := checkPortFree(emulatorAddr); err != nil {
-		return err
+	if err := harness.CheckPortFree(emulatorAddr); err != nil {
+		return fmt.Errorf("is another run-local or emulator running? %w", err)
 	}
 
 	step("Starting kube-apiserver and etcd (envtest) from %s", assets)
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: assets,
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return err
 	}
-	cfg, err := env.Start()
+	cp, err := harness.StartControlPlane(assets, filepath.Join("config", "crd", "bases"), stateDir)
 	if err != nil {
-		return fmt.Errorf("starting the control plane: %w", err)
+		return err
 	}
 	defer func() {
 		step("Stopping the control plane")
-		_ = env.Stop()
+		_ = cp.Stop()
 	}()
-	kubeconfig, err := writeKubeconfig(env)
-	if err != nil {
-		return err
-	}
 
 	step("Starting the SailPoint emulator on http://%s", emulatorAddr)
-	emu, err := start("emulator", nil, filepath.Join("bin", "sailpoint-emulator"), "--listen="+emulatorAddr)
+	emu, err := harness.StartEmulator(ctx, os.Stdout, filepath.Join("bin", "sailpoint-emulator"), emulatorAddr)
 	if err != nil {
 		return err
 	}
-	defer emu.stop()
-	if err := waitForPort(ctx, emulatorAddr, 30*time.Second); err != nil {
-		return fmt.Errorf("the emulator did not start: %w", err)
-	}
+	defer emu.Stop()
 
 	step("Starting the operator (bin/manager)")
-	mgr, err := start("manager", []string{"KUBECONFIG=" + kubeconfig}, filepath.Join("bin", "manager"),
+	mgr, err := harness.Start("manager", os.Stdout, []string{"KUBECONFIG=" + cp.Kubeconfig}, filepath.Join("bin", "manager"),
 		"--metrics-bind-address=127.0.0.1:18443", "--health-probe-bind-address=127.0.0.1:18081", "--zap-log-level=info")
 	if err != nil {
 		return err
 	}
-	defer mgr.stop()
+	defer mgr.Stop()
 
 	step("Applying config/samples")
-	if err := kubectl(assets, kubeconfig, os.Stdout, "apply", "-n", "default", "-k", filepath.Join("config", "samples")); err != nil {
+	if err := cp.Kubectl(os.Stdout, "apply", "-n", "default", "-k", filepath.Join("config", "samples")); err != nil {
 		return err
 	}
 
 	step("Waiting until every sample is Ready (at most %s)", readyTimeout)
-	k8s, err := newClient(cfg)
+	k8s, err := cp.Client()
 	if err != nil {
 		return err
 	}
-	if err := waitReady(ctx, k8s, readyTimeout); err != nil {
-		_ = kubectl(assets, kubeconfig, os.Stdout, "get", "mfa", "-A")
+	if err := harness.WaitReady(ctx, k8s, readyTimeout); err != nil {
+		_ = cp.Kubectl(os.Stdout, "get", "mfa", "-A")
 		return err
 	}
 	fmt.Println()
-	if err := kubectl(assets, kubeconfig, os.Stdout, "get", "mfa", "-A"); err != nil {
+	if err := cp.Kubectl(os.Stdout, "get", "mfa", "-A"); err != nil {
 		return err
 	}
-	abs, _ := filepath.Abs(kubeconfig)
+	abs, _ := filepath.Abs(cp.Kubeconfig)
 	kubectlPath, _ := filepath.Abs(filepath.Join(assets, "kubectl"))
 	fmt.Printf(`
 Every sample is Ready. Point kubectl at the local cluster with:
@@ -133,9 +112,9 @@ The emulator's admin endpoints are at http://%s/admin/ (requests, faults, reset)
 	step("Running; press Ctrl-C to stop and clean up")
 	select {
 	case <-ctx.Done():
-	case <-emu.done:
+	case <-emu.Done():
 		return errors.New("the emulator exited")
-	case <-mgr.done:
+	case <-mgr.Done():
 		return errors.New("the manager exited")
 	}
 	return nil
@@ -143,161 +122,4 @@ The emulator's admin endpoints are at http://%s/admin/ (requests, faults, reset)
 
 func step(format string, args ...any) {
 	fmt.Printf("==> "+format+"\n", args...)
-}
-
-func checkPortFree(addr string) error {
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("%s is in use (is another run-local or emulator running?): %w", addr, err)
-	}
-	return l.Close()
-}
-
-func waitForPort(ctx context.Context, addr string, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			return c.Close()
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-func writeKubeconfig(env *envtest.Environment) (string, error) {
-	user, err := env.AddUser(envtest.User{Name: "run-local-admin", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return "", fmt.Errorf("creating a kubeconfig user: %w", err)
-	}
-	data, err := user.KubeConfig()
-	if err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(stateDir, 0o700); err != nil {
-		return "", err
-	}
-	path := filepath.Join(stateDir, "kubeconfig")
-	return path, os.WriteFile(path, data, 0o600)
-}
-
-// process is a child process whose output is printed with a prefix.
-type process struct {
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
-func start(name string, env []string, path string, args ...string) (*process, error) {
-	cmd := exec.Command(path, args...)
-	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s (run `make build` first?): %w", path, err)
-	}
-	p := &process{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		prefixLines(os.Stdout, "["+name+"] ", out)
-		_ = cmd.Wait()
-		close(p.done)
-	}()
-	return p, nil
-}
-
-func (p *process) stop() {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-}
-
-func prefixLines(w io.Writer, prefix string, r io.Reader) {
-	s := bufio.NewScanner(r)
-	s.Buffer(make([]byte, 64*1024), 1024*1024)
-	for s.Scan() {
-		fmt.Fprintln(w, prefix+s.Text())
-	}
-}
-
-func kubectl(assets, kubeconfig string, out io.Writer, args ...string) error {
-	cmd := exec.Command(filepath.Join(assets, "kubectl"), append([]string{"--kubeconfig", kubeconfig}, args...)...)
-	cmd.Stdout, cmd.Stderr = out, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("kubectl %s: %w", strings.Join(args, " "), err)
-	}
-	return nil
-}
-
-func newClient(cfg *rest.Config) (client.Client, error) {
-	scheme := runtime.NewScheme()
-	if err := mfav1.AddToScheme(scheme); err != nil {
-		return nil, err
-	}
-	return client.New(cfg, client.Options{Scheme: scheme})
-}
-
-// waitReady waits until every object of the three kinds is Ready at its generation; on
-// timeout it names those that are not, with their reason and message.
-func waitReady(ctx context.Context, c client.Client, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		pending, err := notReady(ctx, c)
-		if err == nil && len(pending) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			if err != nil {
-				return err
-			}
-			return fmt.Errorf("not Ready after %s:\n  %s", timeout, strings.Join(pending, "\n  "))
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
-}
-
-func notReady(ctx context.Context, c client.Client) ([]string, error) {
-	lists := []client.ObjectList{&mfav1.SailPointTenantList{}, &mfav1.MfaProviderConfigList{}, &mfav1.MfaKbaAnswersList{}}
-	var pending []string
-	total := 0
-	for _, l := range lists {
-		if err := c.List(ctx, l); err != nil {
-			return nil, err
-		}
-		items, err := meta.ExtractList(l)
-		if err != nil {
-			return nil, err
-		}
-		for _, item := range items {
-			total++
-			o := item.(mfav1.Object)
-			ready := meta.FindStatusCondition(o.GetConditions(), mfav1.TypeReady)
-			if ready == nil || ready.Status != metav1.ConditionTrue || ready.ObservedGeneration != o.GetGeneration() {
-				desc := fmt.Sprintf("%T %s/%s", o, o.GetNamespace(), o.GetName())
-				if ready != nil {
-					desc += fmt.Sprintf(": Ready=%s %s: %s", ready.Status, ready.Reason, ready.Message)
-				}
-				pending = append(pending, strings.TrimPrefix(desc, "*v1alpha1."))
-			}
-		}
-	}
-	if total == 0 {
-		return []string{"no objects yet"}, nil
-	}
-	return pending, nil
 }

@@ -15,10 +15,13 @@ import (
 type Options struct {
 	// MaxConcurrentReconciles is per kind; default DefaultMaxConcurrentReconciles.
 	MaxConcurrentReconciles int
-	// ReconcileTimeout bounds the remote work of one reconcile as a whole; default 30s.
+	// ReconcileTimeout bounds the remote work of one reconcile as a whole (the manager's
+	// --reconcile-timeout, default 30s), so a tenant that never answers does not hold a
+	// worker; zero means the default.
 	ReconcileTimeout time.Duration
-	// Sharded is true when the manager watches only the objects matching a label selector,
-	// so that a tenant missing from the cache may be in another shard.
+	// Sharded is true when the manager watches only the objects matching a label selector
+	// (--watch-label-selector), so that a tenant missing from the cache may be in another
+	// shard.
 	Sharded bool
 	// NewAPI builds SailPoint clients; the real client when nil.
 	NewAPI NewAPIFunc

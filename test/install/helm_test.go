@@ -24,6 +24,7 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -242,6 +243,63 @@ var _ = Describe("The Helm chart", func() {
 			Expect(pod.Containers[0].Args).To(ContainElements("--zap-log-level=debug", "--max-concurrent-reconciles=8", "--zap-encoder=console"))
 		})
 
+		It("runs two replicas with a PodDisruptionBudget and anti-affinity, one replica with neither", func() {
+			const namespace = "helm-ha"
+			createNamespace(namespace)
+			defaults, err := helmTemplate(namespace)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(ofKind(defaults, "PodDisruptionBudget")).To(BeEmpty())
+			single := convert[appsv1.Deployment](named(defaults, "Deployment", "sailpoint-mfa-operator"))
+			Expect(single.Spec.Template.Spec.Affinity).To(BeNil())
+
+			ha, err := helmTemplate(namespace, "--set", "replicaCount=2")
+			Expect(err).NotTo(HaveOccurred())
+			applyAll(ha)
+			d := convert[appsv1.Deployment](named(ha, "Deployment", "sailpoint-mfa-operator"))
+			Expect(d.Spec.Replicas).To(HaveValue(BeEquivalentTo(2)))
+			expectStandbyReady(d, convert[policyv1.PodDisruptionBudget](named(ha, "PodDisruptionBudget", "sailpoint-mfa-operator")))
+
+			own, err := helmTemplate(namespace, "--set", "replicaCount=2", "--set", "nodeSelector.disk=ssd",
+				"--set", "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key=zone",
+				"--set", "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator=Exists")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(convert[appsv1.Deployment](named(own, "Deployment", "sailpoint-mfa-operator")).Spec.Template.Spec.Affinity.PodAntiAffinity).
+				To(BeNil(), "an affinity of the user's replaces the default anti-affinity")
+		})
+
+		It("deploys one Deployment per shard and the default one, each with its own selector and pods", func() {
+			const namespace = "helm-shards"
+			createNamespace(namespace)
+			sharded, err := helmTemplate(namespace, "--set", "shards={shard1,shard2}", "--set", "replicaCount=2")
+			Expect(err).NotTo(HaveOccurred())
+			applyAll(sharded)
+			want := map[string]string{
+				"sailpoint-mfa-operator":        "--watch-label-selector=!sharding.fluxcd.io/key",
+				"sailpoint-mfa-operator-shard1": "--watch-label-selector=sharding.fluxcd.io/key=shard1",
+				"sailpoint-mfa-operator-shard2": "--watch-label-selector=sharding.fluxcd.io/key=shard2",
+			}
+			deployments := ofKind(sharded, "Deployment")
+			Expect(deployments).To(HaveLen(len(want)))
+			Expect(ofKind(sharded, "PodDisruptionBudget")).To(HaveLen(len(want)))
+			var selectors []map[string]string
+			for _, u := range deployments {
+				d := convert[appsv1.Deployment](u)
+				name := d.Name
+				Expect(want).To(HaveKey(name), d.Name)
+				Expect(d.Spec.Template.Spec.Containers[0].Args).To(ContainElement(want[name]), d.Name)
+				Expect(d.Spec.Template.Labels).To(Equal(mergeLabels(d.Spec.Template.Labels, d.Spec.Selector.MatchLabels)))
+				selectors = append(selectors, d.Spec.Selector.MatchLabels)
+			}
+			// No Deployment's selector selects another's pods.
+			for i := range selectors {
+				for j := range selectors {
+					if i != j {
+						Expect(selectors[i]).NotTo(Equal(selectors[j]))
+					}
+				}
+			}
+		})
+
 		It("refuses more than one replica without leader election", func() {
 			_, err := helmTemplate("helm-refused", "--set", "replicaCount=2", "--set", "leaderElection.enabled=false")
 			Expect(err).To(MatchError(ContainSubstring("replicaCount > 1 needs leaderElection.enabled")))
@@ -252,6 +310,8 @@ var _ = Describe("The Helm chart", func() {
 			Expect(err).To(MatchError(ContainSubstring("maxConcurrentReconciles")))
 			_, err = helmTemplate("helm-refused", "--set", "watchNamespace=team-a")
 			Expect(err).To(MatchError(ContainSubstring("watchNamespace")))
+			_, err = helmTemplate("helm-refused", "--set", "shards={not a label value}")
+			Expect(err).To(MatchError(ContainSubstring("shards")))
 		})
 	})
 })
@@ -282,3 +342,16 @@ var _ = Describe("The server-side dry run", func() {
 		}
 	})
 })
+
+// mergeLabels returns a copy of base with extra added: a pod template's labels must contain
+// its selector's.
+func mergeLabels(base, extra map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range extra {
+		out[k] = v
+	}
+	return out
+}

@@ -32,10 +32,12 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -228,6 +230,21 @@ func applyAll(objs []*unstructured.Unstructured) {
 // expectProductionReadyManager checks the manager Deployment: non-root, read-only root
 // filesystem, no capabilities, seccomp RuntimeDefault, requests and limits, probes, leader
 // election, and secure metrics on :8443.
+// expectStandbyReady checks what a second replica needs: leader election, a
+// PodDisruptionBudget that lets one of the Deployment's pods go at a time, and a preferred
+// anti-affinity that spreads those pods over nodes.
+func expectStandbyReady(d *appsv1.Deployment, pdb *policyv1.PodDisruptionBudget) {
+	GinkgoHelper()
+	Expect(d.Spec.Template.Spec.Containers[0].Args).To(ContainElement("--leader-elect"))
+	Expect(pdb.Spec.MaxUnavailable).To(HaveValue(Equal(intstr.FromInt32(1))))
+	Expect(pdb.Spec.Selector.MatchLabels).To(Equal(d.Spec.Selector.MatchLabels))
+	Expect(d.Spec.Template.Spec.Affinity).NotTo(BeNil())
+	anti := d.Spec.Template.Spec.Affinity.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution
+	Expect(anti).To(HaveLen(1))
+	Expect(anti[0].PodAffinityTerm.TopologyKey).To(Equal("kubernetes.io/hostname"))
+	Expect(anti[0].PodAffinityTerm.LabelSelector.MatchLabels).To(Equal(d.Spec.Selector.MatchLabels))
+}
+
 func expectProductionReadyManager(d *appsv1.Deployment) {
 	GinkgoHelper()
 	pod := d.Spec.Template.Spec

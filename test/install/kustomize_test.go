@@ -25,6 +25,7 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -52,10 +53,11 @@ var _ = Describe("dist/install.yaml", Ordered, func() {
 			"Role":                     1,
 			"RoleBinding":              1,
 			// manager, metrics auth, metrics reader, and admin/editor/viewer for each kind
-			"ClusterRole":        12,
-			"ClusterRoleBinding": 2,
-			"Deployment":         1,
-			"Service":            1,
+			"ClusterRole":         12,
+			"ClusterRoleBinding":  2,
+			"Deployment":          1,
+			"PodDisruptionBudget": 1,
+			"Service":             1,
 		}))
 		for _, u := range objs {
 			if namespaced, _ := k8sClient.IsObjectNamespaced(u); namespaced {
@@ -73,6 +75,11 @@ var _ = Describe("dist/install.yaml", Ordered, func() {
 		d := convert[appsv1.Deployment](named(objs, "Deployment", "controller-manager"))
 		expectProductionReadyManager(d)
 		Expect(d.Spec.Template.Spec.Containers[0].Image).To(HavePrefix("ghcr.io/identityops/sailpoint-mfa-operator:"))
+	})
+
+	It("can run a second replica: leader election, a PodDisruptionBudget and anti-affinity over the same pods", func() {
+		d := convert[appsv1.Deployment](named(objs, "Deployment", "controller-manager"))
+		expectStandbyReady(d, convert[policyv1.PodDisruptionBudget](named(objs, "PodDisruptionBudget", "controller-manager")))
 	})
 
 	It("grants the manager exactly the rules controller-gen generated into config/rbac/role.yaml", func() {

@@ -78,3 +78,23 @@ config/rbac/role.yaml (copied to files/manager-role.yaml by `make helm-sync`).
 {{- end }}
 {{- toYaml $role.rules }}
 {{- end }}
+
+{{/*
+The shards, as a JSON list of {key, name, selectorLabels, watchSelector}: the default shard
+(key "") first, then one per .Values.shards key. Without shards the list is the one
+unsharded manager with the chart's usual name and selector, and no --watch-label-selector.
+*/}}
+{{- define "sailpoint-mfa-operator.shards" -}}
+{{- $fullname := include "sailpoint-mfa-operator.fullname" . -}}
+{{- $base := include "sailpoint-mfa-operator.selectorLabels" . | fromYaml -}}
+{{- $out := list -}}
+{{- if not .Values.shards -}}
+{{- $out = append $out (dict "key" "" "name" $fullname "selectorLabels" $base "watchSelector" "") -}}
+{{- else -}}
+{{- $out = append $out (dict "key" "" "name" $fullname "selectorLabels" (merge (dict "mfa.identityops.dev/shard" "default") $base) "watchSelector" "!sharding.fluxcd.io/key") -}}
+{{- range uniq .Values.shards -}}
+{{- $out = append $out (dict "key" . "name" (printf "%s-%s" $fullname . | trunc 63 | trimSuffix "-") "selectorLabels" (merge (dict "mfa.identityops.dev/shard" .) $base) "watchSelector" (printf "sharding.fluxcd.io/key=%s" .)) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end }}
