@@ -1,5 +1,5 @@
 // Command sailpoint-emulator serves an in-memory SailPoint Identity Security Cloud tenant
-// (the OAuth token endpoint and the v3 MFA API) for local runs, demos and tests.
+// (the OAuth token endpoint, the v3 MFA API and the /mfa/v1 configuration API) for local runs, demos and tests.
 // See package internal/emulator for its behaviour.
 package main
 
@@ -46,6 +46,9 @@ type options struct {
 	latency       time.Duration
 	faultPrefix   string
 	quiet         bool
+
+	v1Disabled   bool
+	deprecatedV3 bool
 }
 
 // stringList is a repeatable string flag.
@@ -72,6 +75,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.latency, "latency", 0, "delay added to every request")
 	fs.StringVar(&o.faultPrefix, "fault-path-prefix", "", "apply --rate-limit and --server-errors only to paths with this prefix (default: every /v3 path)")
 	fs.BoolVar(&o.quiet, "quiet", false, "do not log requests")
+	fs.BoolVar(&o.v1Disabled, "v1-disabled", false, "answer 404 on every /mfa/v1 path, as a tenant where SailPoint's per-service API is not rolled out")
+	fs.BoolVar(&o.deprecatedV3, "deprecated-v3", false, "send X-Deprecated: true on every /v3 response, as SailPoint does before retiring an endpoint")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -120,6 +125,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ServerErrors: o.serverErrors,
 		Latency:      o.latency,
 		PathPrefix:   o.faultPrefix,
+
+		APIVersionFaults: emulator.APIVersionFaults{V1Disabled: o.v1Disabled, DeprecatedV3: o.deprecatedV3},
 	})
 	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 10 * time.Second}
 
@@ -154,7 +161,7 @@ func printBanner(w io.Writer, baseURL string, o *options) {
 	p("SailPoint Identity Security Cloud MFA emulator (in memory, fake tenant)")
 	p("  Base URL:\t%s\t(SailPointTenant spec.baseURL)", baseURL)
 	p("  Token URL:\t%s/oauth/token", baseURL)
-	p("  MFA API:\t%s/v3/mfa/...", baseURL)
+	p("  MFA API:\t%s/v3/mfa/... and %s/mfa/v1/... (configuration)", baseURL, baseURL)
 	p("")
 	p("Identities (fake demo credentials):")
 	p("  name\tlevel\tclientId\tclientSecret\tidentityId")
@@ -165,7 +172,7 @@ func printBanner(w io.Writer, baseURL string, o *options) {
 	p("Admin endpoints (no auth, loopback clients only):")
 	p("  GET %s/admin/requests\tredacted request log", baseURL)
 	p("  DELETE %s/admin/requests\tclear the request log", baseURL)
-	p("  GET|PUT %s/admin/faults\tfaults, e.g. {\"rateLimit\":2,\"retryAfter\":\"3s\",\"serverErrors\":1,\"latency\":\"200ms\",\"tokenLifetime\":\"30s\",\"pathPrefix\":\"/v3/mfa/okta-verify\"}", baseURL)
+	p("  GET|PUT %s/admin/faults\tfaults, e.g. {\"rateLimit\":2,\"retryAfter\":\"3s\",\"serverErrors\":1,\"latency\":\"200ms\",\"tokenLifetime\":\"30s\",\"pathPrefix\":\"/v3/mfa/okta-verify\",\"v1Disabled\":true,\"deprecatedV3\":true}", baseURL)
 	p("  POST %s/admin/expire-tokens\texpire every issued token", baseURL)
 	p("  POST %s/admin/reset\tforget configs, answers, verifications, faults and the log", baseURL)
 	p("")
@@ -180,6 +187,12 @@ func printBanner(w io.Writer, baseURL string, o *options) {
 			scope = "paths under " + o.faultPrefix
 		}
 		p("Faults: next %d requests 429 (Retry-After %s), then %d requests 500, on %s; latency %s", o.rateLimit, o.retryAfter, o.serverErrors, scope, o.latency)
+	}
+	if o.v1Disabled {
+		p("API versions: /mfa/v1 switched off (404 on every /mfa/v1 path)")
+	}
+	if o.deprecatedV3 {
+		p("API versions: every /v3 response carries X-Deprecated: true")
 	}
 	p("")
 	p("Try: curl -s -d grant_type=client_credentials -d client_id=%s -d client_secret=%s %s/oauth/token", emulator.DefaultAdminClientID, emulator.DefaultAdminClientSecret, baseURL)

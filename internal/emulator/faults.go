@@ -27,8 +27,12 @@ type Faults struct {
 	// now on.
 	TokenLifetime time.Duration
 	// PathPrefix, if set, limits RateLimit and ServerErrors to request paths with this
-	// prefix (which may be "/oauth/token"). If empty they apply to /v3/... requests only.
+	// prefix (which may be "/oauth/token"). If empty they apply to /v3/... and
+	// /mfa/v1/... requests only.
 	PathPrefix string
+
+	// API versions (issue 11): v1 switched off, v3 marked deprecated. See APIVersionFaults.
+	APIVersionFaults
 }
 
 // SetFaults replaces the injected faults (and their remaining counts).
@@ -66,7 +70,7 @@ func (e *Emulator) applyFaults(r *http.Request) (response, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	f := &e.faults
-	applies := strings.HasPrefix(r.URL.Path, "/v3/")
+	applies := strings.HasPrefix(r.URL.Path, "/v3/") || isV1Path(r.URL.Path)
 	if f.PathPrefix != "" {
 		applies = strings.HasPrefix(r.URL.Path, f.PathPrefix)
 	}
@@ -100,6 +104,8 @@ type faultsJSON struct {
 	Latency       jsonDuration `json:"latency"`
 	TokenLifetime jsonDuration `json:"tokenLifetime"`
 	PathPrefix    string       `json:"pathPrefix"`
+
+	APIVersionFaults // v1Disabled, deprecatedV3
 }
 
 func (f faultsJSON) faults() Faults {
@@ -110,6 +116,8 @@ func (f faultsJSON) faults() Faults {
 		Latency:       time.Duration(f.Latency),
 		TokenLifetime: time.Duration(f.TokenLifetime),
 		PathPrefix:    f.PathPrefix,
+
+		APIVersionFaults: f.APIVersionFaults,
 	}
 }
 
@@ -121,6 +129,8 @@ func toFaultsJSON(f Faults) faultsJSON {
 		Latency:       jsonDuration(f.Latency),
 		TokenLifetime: jsonDuration(f.TokenLifetime),
 		PathPrefix:    f.PathPrefix,
+
+		APIVersionFaults: f.APIVersionFaults,
 	}
 }
 
