@@ -27,10 +27,16 @@ var (
 		Help:    "Duration of HTTP requests to SailPoint, one per attempt, until the response body was read.",
 		Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
 	}, []string{"tenant", "operation"})
+
+	deprecatedResponsesTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sailpoint_api_deprecated_responses_total",
+		Help: "Responses from SailPoint that carried X-Deprecated: true, one per attempt, by tenant and operation. " +
+			"The legacy v3 API stops working in Q1 2029.",
+	}, []string{"tenant", "operation"})
 )
 
 func init() {
-	metrics.Registry.MustRegister(requestsTotal, requestDuration)
+	metrics.Registry.MustRegister(requestsTotal, requestDuration, deprecatedResponsesTotal)
 }
 
 type operationKey struct{}
