@@ -78,6 +78,7 @@ func (c *TenantClients) get(ctx context.Context, tenant *mfav1.SailPointTenant) 
 		ClientSecret:      vals.get(secretRef),
 		RequestsPerSecond: rps,
 		Tenant:            key.String(),
+		ConfigurationAPI:  sailpoint.ConfigurationAPI(tenant.Spec.GetConfigurationAPI()),
 	})
 	if err != nil {
 		return nil, err
