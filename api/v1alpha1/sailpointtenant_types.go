@@ -130,13 +130,6 @@ const (
 	ConfigurationAPIV3 ConfigurationAPI = "V3"
 )
 
-// Values of status.configurationAPI: the API the tenant's client calls for the
-// configuration operations now.
-const (
-	ConfigurationAPIInUseV1 = "v1"
-	ConfigurationAPIInUseV3 = "v3"
-)
-
 // GetTokenURL returns spec.tokenURL, or baseURL (without a trailing slash) + "/oauth/token"
 // when it is not set.
 func (s *SailPointTenantSpec) GetTokenURL() string {
