@@ -287,3 +287,21 @@ func TestResponsesWithoutXDeprecatedTrueAreNotCounted(t *testing.T) {
 		t.Errorf("counted %v", got)
 	}
 }
+
+func TestDeleteTenantMetricsDropsTheSeriesOfThatTenantOnly(t *testing.T) {
+	gone, kept := "test/"+t.Name()+"-gone", "test/"+t.Name()+"-kept"
+	for _, tenant := range []string{gone, kept} {
+		deprecatedResponsesTotal.WithLabelValues(tenant, "GetOktaConfig").Inc()
+		requestsTotal.WithLabelValues(tenant, "GetOktaConfig", "200").Inc()
+	}
+	DeleteTenantMetrics(gone)
+	if got := deprecatedCount(t, gone, "GetOktaConfig"); got != 0 {
+		t.Errorf("deprecated responses of the deleted tenant = %v, want a new series at 0", got)
+	}
+	if got := counterValue(t, gone, "GetOktaConfig", "200"); got != 0 {
+		t.Errorf("requests of the deleted tenant = %v, want 0", got)
+	}
+	if deprecatedCount(t, kept, "GetOktaConfig") != 1 || counterValue(t, kept, "GetOktaConfig", "200") != 1 {
+		t.Error("the other tenant's series were deleted too")
+	}
+}

@@ -39,6 +39,15 @@ func init() {
 	metrics.Registry.MustRegister(requestsTotal, requestDuration, deprecatedResponsesTotal)
 }
 
+// DeleteTenantMetrics deletes every series of the client metrics labelled with tenant
+// (namespace/name of a SailPointTenant that is gone), so that they do not linger.
+func DeleteTenantMetrics(tenant string) {
+	labels := prometheus.Labels{"tenant": tenant}
+	requestsTotal.DeletePartialMatch(labels)
+	requestDuration.DeletePartialMatch(labels)
+	deprecatedResponsesTotal.DeletePartialMatch(labels)
+}
+
 type operationKey struct{}
 
 // withOperation names the operation for the metrics of requests made with ctx.
