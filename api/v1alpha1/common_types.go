@@ -75,17 +75,19 @@ type TenantReference struct {
 }
 
 // DeletionPolicy says what happens to the remote state when the object is deleted.
-// +kubebuilder:validation:Enum=Delete;Orphan
+// Disable exists for MfaProviderConfig only; MfaKbaAnswers refuses it.
+// +kubebuilder:validation:Enum=Delete;Disable;Orphan
 type DeletionPolicy string
 
 const (
 	// DeletionPolicyDelete removes the remote state when the object is deleted.
 	DeletionPolicyDelete DeletionPolicy = "Delete"
+	// DeletionPolicyDisable (MfaProviderConfig only) writes the full configuration once
+	// more with enabled false when the object is deleted, instead of deleting it: the one
+	// way to turn a configuration off that works on the v1 API, which has no DELETE.
+	DeletionPolicyDisable DeletionPolicy = "Disable"
 	// DeletionPolicyOrphan leaves the remote state as it is when the object is deleted.
 	DeletionPolicyOrphan DeletionPolicy = "Orphan"
-	// DeletionPolicyDisable (MfaProviderConfig only) writes the configuration once more with
-	// enabled: false when the object is deleted, instead of deleting it.
-	DeletionPolicyDisable DeletionPolicy = "Disable"
 )
 
 // ManagementPolicy says whether the operator may change the remote state.
@@ -104,8 +106,11 @@ const (
 // (MfaProviderConfig and MfaKbaAnswers).
 type ManagedResourceSpec struct {
 	// deletionPolicy says what happens to the remote state when this object is deleted:
-	// Delete (the default) removes it, Orphan leaves it untouched. Setting Orphan is also the
-	// way out when the tenant or its credentials are gone and deletion cannot proceed.
+	// Delete (the default) removes it, Orphan leaves it untouched. Disable, for
+	// MfaProviderConfig only, writes the configuration once more with enabled false instead
+	// of deleting it (DELETE exists only in SailPoint's legacy v3 API, retired in Q1 2029;
+	// Disable keeps working on the v1 API); MfaKbaAnswers refuses it. Setting Orphan is also
+	// the way out when the tenant or its credentials are gone and deletion cannot proceed.
 	// +optional
 	// +kubebuilder:default=Delete
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`

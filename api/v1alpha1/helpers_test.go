@@ -34,6 +34,14 @@ func TestGettersFallBackToTheSchemaDefaults(t *testing.T) {
 	if got := m.GetManagementPolicy(); got != ManagementPolicyManage {
 		t.Errorf("GetManagementPolicy() = %q, want Manage", got)
 	}
+	var spec SailPointTenantSpec
+	if got := spec.GetConfigurationAPI(); got != ConfigurationAPIAuto {
+		t.Errorf("GetConfigurationAPI() = %q, want Auto", got)
+	}
+	spec.ConfigurationAPI = ConfigurationAPIV1
+	if got := spec.GetConfigurationAPI(); got != ConfigurationAPIV1 {
+		t.Errorf("GetConfigurationAPI() = %q, want V1", got)
+	}
 	m.Interval = &metav1.Duration{Duration: 2 * time.Minute}
 	if got := m.GetInterval(); got != 2*time.Minute {
 		t.Errorf("GetInterval() = %v, want 2m", got)

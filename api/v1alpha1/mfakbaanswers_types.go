@@ -79,7 +79,9 @@ type KbaAnswer struct {
 }
 
 // MfaKbaAnswersSpec is the desired set of KBA answers of the identity that owns the
-// tenant's credentials.
+// tenant's credentials. deletionPolicy Disable is refused: KBA answers have no enabled
+// switch, so there is nothing to disable.
+// +kubebuilder:validation:XValidation:rule="!has(self.deletionPolicy) || self.deletionPolicy != 'Disable'",message="deletionPolicy Disable exists for MfaProviderConfig only: MfaKbaAnswers takes Delete (remove the identity's answers) or Orphan (leave them)"
 type MfaKbaAnswersSpec struct {
 	// tenantRef names the SailPointTenant, in the same namespace, whose credentials'
 	// identity gets the answers. Only one MfaKbaAnswers may refer to a given tenant.

@@ -101,7 +101,34 @@ type SailPointTenantSpec struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=10
 	RequestsPerSecond int32 `json:"requestsPerSecond,omitempty"`
+
+	// configurationAPI chooses which SailPoint API serves the seven configuration
+	// operations (Okta Verify and Duo Web config read and write, KBA questions, KBA
+	// answers, config test). V1 calls the per-service API under /mfa/v1/... that
+	// SailPoint's own SDKs use; V3 calls the legacy /v3/mfa/... API, which SailPoint stops
+	// serving in Q1 2029; Auto (the default) calls V1 and, when SailPoint answers 404 on a
+	// /mfa/v1 path (v1 not rolled out on the tenant), uses V3 for all seven from then on
+	// and says so in a Normal event ConfigurationAPIFallback. Deleting a configuration
+	// (deletionPolicy Delete) and the MFA controller operations of the kubectl-mfa plugin
+	// exist only in v3 and always use it. status.configurationAPI shows what is in use.
+	// +optional
+	// +kubebuilder:default=Auto
+	ConfigurationAPI ConfigurationAPI `json:"configurationAPI,omitempty"`
 }
+
+// ConfigurationAPI selects the SailPoint API of the configuration operations.
+// +kubebuilder:validation:Enum=Auto;V1;V3
+type ConfigurationAPI string
+
+const (
+	// ConfigurationAPIAuto uses /mfa/v1, and /v3/mfa after SailPoint answered 404 on a
+	// /mfa/v1 path.
+	ConfigurationAPIAuto ConfigurationAPI = "Auto"
+	// ConfigurationAPIV1 uses only the per-service API /mfa/v1/....
+	ConfigurationAPIV1 ConfigurationAPI = "V1"
+	// ConfigurationAPIV3 uses only the legacy API /v3/mfa/..., retired in Q1 2029.
+	ConfigurationAPIV3 ConfigurationAPI = "V3"
+)
 
 // GetTokenURL returns spec.tokenURL, or baseURL (without a trailing slash) + "/oauth/token"
 // when it is not set.
@@ -123,6 +150,14 @@ func (s *SailPointTenantSpec) GetRequestsPerSecond() int32 {
 		return DefaultRequestsPerSecond
 	}
 	return s.RequestsPerSecond
+}
+
+// GetConfigurationAPI returns spec.configurationAPI, or Auto when it is not set.
+func (s *SailPointTenantSpec) GetConfigurationAPI() ConfigurationAPI {
+	if s.ConfigurationAPI == "" {
+		return ConfigurationAPIAuto
+	}
+	return s.ConfigurationAPI
 }
 
 // SailPointTenantStatus is the observed state of a SailPointTenant. No token is ever
@@ -147,6 +182,13 @@ type SailPointTenantStatus struct {
 	// when known.
 	// +optional
 	TokenExpiresAt *metav1.Time `json:"tokenExpiresAt,omitempty"`
+
+	// configurationAPI is the API the tenant's client calls for the configuration
+	// operations now: v1 (/mfa/v1/...) or v3 (/v3/mfa/...). Set from the time the tenant
+	// is Ready; with spec.configurationAPI Auto it is v1, and v3 after a fallback.
+	// +optional
+	// +kubebuilder:validation:Enum=v1;v3
+	ConfigurationAPI string `json:"configurationAPI,omitempty"`
 }
 
 // +kubebuilder:object:root=true
@@ -155,6 +197,7 @@ type SailPointTenantStatus struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
 // +kubebuilder:printcolumn:name="Base URL",type=string,JSONPath=`.spec.baseURL`
+// +kubebuilder:printcolumn:name="API",type=string,JSONPath=`.status.configurationAPI`,priority=1,description="API of the configuration operations: v1 or v3"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
 // SailPointTenant says where and as whom to call SailPoint Identity Security Cloud: the

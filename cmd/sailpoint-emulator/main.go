@@ -1,5 +1,5 @@
 // Command sailpoint-emulator serves an in-memory SailPoint Identity Security Cloud tenant
-// (the OAuth token endpoint and the v3 MFA API) for local runs, demos and tests.
+// (the OAuth token endpoint, the v3 MFA API and the /mfa/v1 configuration API) for local runs, demos and tests.
 // See package internal/emulator for its behaviour.
 package main
 
@@ -53,6 +53,8 @@ type options struct {
 	htmlErrors      int
 	malformedBodies int
 	neverAnswer     string
+	v1Disabled      bool
+	deprecatedV3    bool
 }
 
 // stringList is a repeatable string flag.
@@ -84,6 +86,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.htmlErrors, "html-errors", 0, "answer the next N API requests with a proxy's 502 HTML page")
 	fs.IntVar(&o.malformedBodies, "malformed-bodies", 0, "answer the next N API requests 200 with invalid JSON")
 	fs.StringVar(&o.neverAnswer, "never-answer", "", `"hang" or "reset": answer no request at all (token endpoint included) until the faults are replaced`)
+	fs.BoolVar(&o.v1Disabled, "v1-disabled", false, "answer 404 on every /mfa/v1 path, as a tenant where SailPoint's per-service API is not rolled out")
+	fs.BoolVar(&o.deprecatedV3, "deprecated-v3", false, "send X-Deprecated: true on every /v3 response, as SailPoint does before retiring an endpoint")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -116,6 +120,8 @@ func (o *options) faults() emulator.Faults {
 		HTMLErrors:      o.htmlErrors,
 		MalformedBodies: o.malformedBodies,
 		NeverAnswer:     o.neverAnswer,
+
+		APIVersionFaults: emulator.APIVersionFaults{V1Disabled: o.v1Disabled, DeprecatedV3: o.deprecatedV3},
 	}
 }
 
@@ -182,7 +188,7 @@ func printBanner(w io.Writer, baseURL string, o *options) {
 	p("SailPoint Identity Security Cloud MFA emulator (in memory, fake tenant)")
 	p("  Base URL:\t%s\t(SailPointTenant spec.baseURL)", baseURL)
 	p("  Token URL:\t%s/oauth/token", baseURL)
-	p("  MFA API:\t%s/v3/mfa/...", baseURL)
+	p("  MFA API:\t%s/v3/mfa/... and %s/mfa/v1/... (configuration)", baseURL, baseURL)
 	p("")
 	p("Identities (fake demo credentials):")
 	p("  name\tlevel\tclientId\tclientSecret\tidentityId")
@@ -193,7 +199,7 @@ func printBanner(w io.Writer, baseURL string, o *options) {
 	p("Admin endpoints (no auth, loopback clients only):")
 	p("  GET %s/admin/requests\tredacted request log", baseURL)
 	p("  DELETE %s/admin/requests\tclear the request log", baseURL)
-	p("  GET|PUT %s/admin/faults\tfaults, e.g. {\"rateLimit\":2,\"retryAfter\":\"3s\",\"serverErrors\":1,\"latency\":\"200ms\",\"tokenLifetime\":\"30s\",\"pathPrefix\":\"/v3/mfa/okta-verify\"}", baseURL)
+	p("  GET|PUT %s/admin/faults\tfaults, e.g. {\"rateLimit\":2,\"retryAfter\":\"3s\",\"serverErrors\":1,\"latency\":\"200ms\",\"tokenLifetime\":\"30s\",\"pathPrefix\":\"/v3/mfa/okta-verify\",\"v1Disabled\":true,\"deprecatedV3\":true}", baseURL)
 	p("  \tconnection faults: {\"resets\":1,\"hangs\":1,\"htmlErrors\":1,\"malformedBodies\":1}, or {\"neverAnswer\":\"hang\"} (or \"reset\") until replaced")
 	p("  POST %s/admin/expire-tokens\texpire every issued token", baseURL)
 	p("  POST %s/admin/reset\tforget configs, answers, verifications, faults and the log", baseURL)
@@ -215,6 +221,12 @@ func printBanner(w io.Writer, baseURL string, o *options) {
 	}
 	if o.neverAnswer != "" {
 		p("Never answering (%s) any request until PUT /admin/faults replaces the faults", o.neverAnswer)
+	}
+	if o.v1Disabled {
+		p("API versions: /mfa/v1 switched off (404 on every /mfa/v1 path)")
+	}
+	if o.deprecatedV3 {
+		p("API versions: every /v3 response carries X-Deprecated: true")
 	}
 	p("")
 	p("Try: curl -s -d grant_type=client_credentials -d client_id=%s -d client_secret=%s %s/oauth/token", emulator.DefaultAdminClientID, emulator.DefaultAdminClientSecret, baseURL)

@@ -171,6 +171,34 @@ func TestFaultFlagsAndQuiet(t *testing.T) {
 	}
 }
 
+func TestAPIVersionFlagsSwitchV1OffAndMarkV3Deprecated(t *testing.T) {
+	baseURL, stdout, _, stop := start(t, "--quiet", "--v1-disabled", "--deprecated-v3")
+	for path, want := range map[string]struct {
+		status     int
+		deprecated string
+	}{
+		"/mfa/v1/kba/config": {http.StatusNotFound, ""},
+		"/v3/mfa/kba/config": {http.StatusUnauthorized, "true"}, // no token: still a v3 response
+	} {
+		resp, err := http.Get(baseURL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want.status || resp.Header.Get("X-Deprecated") != want.deprecated {
+			t.Errorf("GET %s: %d X-Deprecated %q, want %d %q", path, resp.StatusCode, resp.Header.Get("X-Deprecated"), want.status, want.deprecated)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"/mfa/v1 switched off", "X-Deprecated: true"} {
+		if !strings.Contains(stdout.String(), line) {
+			t.Errorf("banner does not say %q:\n%s", line, stdout.String())
+		}
+	}
+}
+
 func TestInvalidFlagsAreRefused(t *testing.T) {
 	for _, args := range [][]string{
 		{"--pending-polls", "-1"},

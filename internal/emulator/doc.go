@@ -1,6 +1,7 @@
 // Package emulator is an in-memory stand-in for a SailPoint Identity Security Cloud
-// tenant: the OAuth token endpoint and the 14 v3 MFA endpoints (configuration and
-// controller groups), following shared/reference/sailpoint-mfa-api.md. It serves the
+// tenant: the OAuth token endpoint, the 14 v3 MFA endpoints (configuration and
+// controller groups) and the 7 /mfa/v1 configuration endpoints on the same state,
+// following shared/reference/sailpoint-mfa-api.md. It serves the
 // operator's tests, local runs and demos; cmd/sailpoint-emulator runs it as a server.
 //
 // It does not import the operator's SailPoint client, so that testing the client against
@@ -12,6 +13,7 @@
 //
 //	POST /oauth/token                     client_credentials grant
 //	/v3/mfa/...                           the 14 operations (bearer token required)
+//	/mfa/v1/...                           the 7 configuration operations, same rules and state
 //	/admin/...                            test and demo controls (loopback clients only)
 //
 // Default identities (DefaultIdentities), fake credentials documented on purpose:
@@ -32,6 +34,7 @@
 //
 // # API requests, in order of checks
 //
+//  0. /mfa/v1 paths with APIVersionFaults.V1Disabled: 404, nothing else happens.
 //  1. Latency, then a pending 429 or 500 fault (before authentication).
 //  2. Authorization: Bearer <token>: none → 401 "JWT validation failed: JWT is missing";
 //     unknown → "... JWT is invalid"; expired (per Config.Now) → "... JWT is expired".

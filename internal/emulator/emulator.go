@@ -135,7 +135,8 @@ func DefaultQuestions() []Question {
 }
 
 // Emulator is an in-memory SailPoint Identity Security Cloud tenant serving the token
-// endpoint and the 14 v3 MFA endpoints. It is safe for concurrent use.
+// endpoint, the 14 v3 MFA endpoints and the 7 /mfa/v1 configuration endpoints, on one
+// state. It is safe for concurrent use.
 type Emulator struct {
 	cfg Config
 
@@ -223,7 +224,8 @@ func (e *Emulator) now() time.Time { return e.cfg.Now() }
 // maxBody bounds request bodies; SailPoint's MFA bodies are tiny.
 const maxBody = 1 << 20
 
-// Handler returns the HTTP handler serving /oauth/token, /v3/mfa/... and /admin/....
+// Handler returns the HTTP handler serving /oauth/token, /v3/mfa/..., /mfa/v1/... and
+// /admin/....
 func (e *Emulator) Handler() http.Handler { return http.HandlerFunc(e.serveHTTP) }
 
 // call is one request being served.
@@ -252,6 +254,7 @@ func (e *Emulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	c := &call{r: r}
 	resp := e.handle(c)
+	e.markDeprecated(r.URL.Path, &resp)
 	writeResponse(w, resp)
 	e.record(c, resp.status, time.Since(start))
 }
@@ -266,14 +269,19 @@ func (e *Emulator) handle(c *call) response {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 
 	e.identifyForLog(c)
+	if isV1Path(r.URL.Path) && e.versionFaults().V1Disabled {
+		return notFound()
+	}
 	if resp, faulted := e.applyFaults(r); faulted {
 		return resp
 	}
 	switch {
 	case r.URL.Path == "/oauth/token":
 		return e.handleToken(c)
-	case r.URL.Path == "/v3" || strings.HasPrefix(r.URL.Path, "/v3/"):
-		return e.handleAPI(c)
+	case isV3Path(r.URL.Path):
+		return e.handleAPI(c, "/v3/mfa/")
+	case isV1Path(r.URL.Path):
+		return e.handleAPI(c, v1Prefix)
 	default:
 		return notFound()
 	}

@@ -29,7 +29,8 @@ type Faults struct {
 	// now on.
 	TokenLifetime time.Duration
 	// PathPrefix, if set, limits RateLimit and ServerErrors to request paths with this
-	// prefix (which may be "/oauth/token"). If empty they apply to /v3/... requests only.
+	// prefix (which may be "/oauth/token"). If empty they apply to /v3/... and
+	// /mfa/v1/... requests only.
 	PathPrefix string
 
 	// Connection faults: a tenant that answers badly or not at all. The counts are "the
@@ -53,6 +54,8 @@ type Faults struct {
 	// never answers. Without PathPrefix it applies to every non-admin request, the token
 	// endpoint included.
 	NeverAnswer string
+	// API versions (issue 11): v1 switched off, v3 marked deprecated. See APIVersionFaults.
+	APIVersionFaults
 }
 
 // Values of Faults.NeverAnswer.
@@ -99,7 +102,7 @@ func (e *Emulator) applyFaults(r *http.Request) (response, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	f := &e.faults
-	applies := strings.HasPrefix(r.URL.Path, "/v3/")
+	applies := strings.HasPrefix(r.URL.Path, "/v3/") || isV1Path(r.URL.Path)
 	if f.PathPrefix != "" {
 		applies = strings.HasPrefix(r.URL.Path, f.PathPrefix)
 	}
@@ -223,11 +226,12 @@ type faultsJSON struct {
 	PathPrefix    string       `json:"pathPrefix"`
 
 	// Connection faults.
-	Resets          int    `json:"resets"`
-	Hangs           int    `json:"hangs"`
-	HTMLErrors      int    `json:"htmlErrors"`
-	MalformedBodies int    `json:"malformedBodies"`
-	NeverAnswer     string `json:"neverAnswer"`
+	Resets           int    `json:"resets"`
+	Hangs            int    `json:"hangs"`
+	HTMLErrors       int    `json:"htmlErrors"`
+	MalformedBodies  int    `json:"malformedBodies"`
+	NeverAnswer      string `json:"neverAnswer"`
+	APIVersionFaults        // v1Disabled, deprecatedV3
 }
 
 func (f faultsJSON) faults() Faults {
@@ -239,11 +243,12 @@ func (f faultsJSON) faults() Faults {
 		TokenLifetime: time.Duration(f.TokenLifetime),
 		PathPrefix:    f.PathPrefix,
 
-		Resets:          f.Resets,
-		Hangs:           f.Hangs,
-		HTMLErrors:      f.HTMLErrors,
-		MalformedBodies: f.MalformedBodies,
-		NeverAnswer:     f.NeverAnswer,
+		Resets:           f.Resets,
+		Hangs:            f.Hangs,
+		HTMLErrors:       f.HTMLErrors,
+		MalformedBodies:  f.MalformedBodies,
+		NeverAnswer:      f.NeverAnswer,
+		APIVersionFaults: f.APIVersionFaults,
 	}
 }
 
@@ -256,11 +261,12 @@ func toFaultsJSON(f Faults) faultsJSON {
 		TokenLifetime: jsonDuration(f.TokenLifetime),
 		PathPrefix:    f.PathPrefix,
 
-		Resets:          f.Resets,
-		Hangs:           f.Hangs,
-		HTMLErrors:      f.HTMLErrors,
-		MalformedBodies: f.MalformedBodies,
-		NeverAnswer:     f.NeverAnswer,
+		Resets:           f.Resets,
+		Hangs:            f.Hangs,
+		HTMLErrors:       f.HTMLErrors,
+		MalformedBodies:  f.MalformedBodies,
+		NeverAnswer:      f.NeverAnswer,
+		APIVersionFaults: f.APIVersionFaults,
 	}
 }
 

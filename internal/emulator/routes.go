@@ -42,7 +42,7 @@ var (
 	anyLevel     []Level // no x-sailpoint-userLevels: every level may call
 )
 
-// route is one of the 14 operations, relative to /v3/mfa/.
+// route is one of the 14 operations, relative to /v3/mfa/ (and, with v1, to /mfa/v1/).
 type route struct {
 	path     string   // e.g. "{method}/test"; "{method}" matches one segment
 	method   string   // HTTP method
@@ -50,6 +50,7 @@ type route struct {
 	scopes   []string // any one of them (or sp:scopes:all)
 	levels   []Level  // nil: any level
 	jsonBody bool     // needs an application/json body
+	v1       bool     // also served below /mfa/v1/ (the seven configuration operations)
 	handle   func(*Emulator, *call) response
 }
 
@@ -57,13 +58,13 @@ type route struct {
 // POST kba/config/answers is declared USER but is open to ORG_ADMIN too (a superset).
 var routes = []route{
 	{path: "{method}/delete", method: http.MethodDelete, params: configMethods, scopes: []string{scopeConfigManage}, levels: orgAdminOnly, handle: (*Emulator).deleteConfig},
-	{path: "duo-web/config", method: http.MethodGet, scopes: []string{scopeConfigRead, scopeConfigManage}, levels: orgAdminOnly, handle: (*Emulator).getDuoConfig},
-	{path: "kba/config", method: http.MethodGet, scopes: []string{scopeKBARead}, levels: anyLevel, handle: (*Emulator).getKBAConfig},
-	{path: "okta-verify/config", method: http.MethodGet, scopes: []string{scopeConfigRead, scopeConfigManage}, levels: orgAdminOnly, handle: (*Emulator).getOktaConfig},
-	{path: "duo-web/config", method: http.MethodPut, scopes: []string{scopeConfigManage}, levels: orgAdminOnly, jsonBody: true, handle: (*Emulator).putDuoConfig},
-	{path: "okta-verify/config", method: http.MethodPut, scopes: []string{scopeConfigManage}, levels: orgAdminOnly, jsonBody: true, handle: (*Emulator).putOktaConfig},
-	{path: "kba/config/answers", method: http.MethodPost, scopes: []string{scopeKBAAuth}, levels: anyLevel, jsonBody: true, handle: (*Emulator).setKBAAnswers},
-	{path: "{method}/test", method: http.MethodGet, params: configMethods, scopes: []string{scopeConfigRead, scopeConfigManage}, levels: orgAdminOnly, handle: (*Emulator).testConfig},
+	{path: "duo-web/config", method: http.MethodGet, v1: true, scopes: []string{scopeConfigRead, scopeConfigManage}, levels: orgAdminOnly, handle: (*Emulator).getDuoConfig},
+	{path: "kba/config", method: http.MethodGet, v1: true, scopes: []string{scopeKBARead}, levels: anyLevel, handle: (*Emulator).getKBAConfig},
+	{path: "okta-verify/config", method: http.MethodGet, v1: true, scopes: []string{scopeConfigRead, scopeConfigManage}, levels: orgAdminOnly, handle: (*Emulator).getOktaConfig},
+	{path: "duo-web/config", method: http.MethodPut, v1: true, scopes: []string{scopeConfigManage}, levels: orgAdminOnly, jsonBody: true, handle: (*Emulator).putDuoConfig},
+	{path: "okta-verify/config", method: http.MethodPut, v1: true, scopes: []string{scopeConfigManage}, levels: orgAdminOnly, jsonBody: true, handle: (*Emulator).putOktaConfig},
+	{path: "kba/config/answers", method: http.MethodPost, v1: true, scopes: []string{scopeKBAAuth}, levels: anyLevel, jsonBody: true, handle: (*Emulator).setKBAAnswers},
+	{path: "{method}/test", method: http.MethodGet, v1: true, params: configMethods, scopes: []string{scopeConfigRead, scopeConfigManage}, levels: orgAdminOnly, handle: (*Emulator).testConfig},
 	{path: "token/send", method: http.MethodPost, scopes: []string{scopeSend}, levels: anyLevel, jsonBody: true, handle: (*Emulator).sendToken},
 	{path: "{method}/poll", method: http.MethodPost, params: pollMethods, scopes: []string{scopePoll}, levels: orgAdminOnly, jsonBody: true, handle: (*Emulator).poll},
 	{path: "duo-web/verify", method: http.MethodPost, scopes: []string{scopeVerify}, levels: anyLevel, jsonBody: true, handle: (*Emulator).verifyDuo},
@@ -92,14 +93,16 @@ func (rt *route) match(segs []string) (param string, ok bool) {
 	return param, true
 }
 
-// handleAPI serves /v3/...: authentication (401), routing (404, 405), user level and
-// scopes (403), the {method} value (400), the content type (415), then the operation.
-func (e *Emulator) handleAPI(c *call) response {
+// handleAPI serves /v3/... or /mfa/v1/... (prefix "/v3/mfa/" or v1Prefix):
+// authentication (401), routing (404, 405), user level and scopes (403), the {method}
+// value (400), the content type (415), then the operation. Below v1Prefix only the
+// routes marked v1 exist.
+func (e *Emulator) handleAPI(c *call, prefix string) response {
 	tok, resp := e.authenticate(c)
 	if resp != nil {
 		return *resp
 	}
-	rest, found := strings.CutPrefix(c.r.URL.EscapedPath(), "/v3/mfa/")
+	rest, found := strings.CutPrefix(c.r.URL.EscapedPath(), prefix)
 	if !found {
 		return notFound()
 	}
@@ -112,6 +115,9 @@ func (e *Emulator) handleAPI(c *call) response {
 	var rt *route
 	var allow []string
 	for i := range routes {
+		if prefix == v1Prefix && !routes[i].v1 {
+			continue
+		}
 		param, ok := routes[i].match(segs)
 		if !ok {
 			continue

@@ -20,6 +20,7 @@ func TenantOptions(tenant *mfav1.SailPointTenant, clientID, clientSecret string)
 		ClientSecret:      clientSecret,
 		RequestsPerSecond: float64(tenant.Spec.GetRequestsPerSecond()),
 		Tenant:            tenant.Namespace + "/" + tenant.Name,
+		ConfigurationAPI:  sailpoint.ConfigurationAPI(tenant.Spec.GetConfigurationAPI()),
 	}
 }
 

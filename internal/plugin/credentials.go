@@ -37,6 +37,8 @@ type factory struct {
 	tenantName string
 	baseURL    string
 	tokenURL   string
+	// configurationAPI is --configuration-api, for --base-url only; "" means Auto.
+	configurationAPI string
 
 	kube client.Client
 }
@@ -185,6 +187,9 @@ func (f *factory) onlyTenant(ctx context.Context, c client.Client, ns string) (s
 // tenantTarget builds the SailPoint client of SailPointTenant ns/name from its spec and
 // its credentials Secret.
 func (f *factory) tenantTarget(ctx context.Context, c client.Client, ns, name string) (*target, error) {
+	if f.configurationAPI != "" {
+		return nil, usageErrorf("--configuration-api needs --base-url; a SailPointTenant has its own spec.configurationAPI")
+	}
 	var tenant mfav1.SailPointTenant
 	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &tenant); err != nil {
 		if apierrors.IsNotFound(err) && !apimeta.IsNoMatchError(err) {
@@ -247,6 +252,8 @@ func (f *factory) flagTarget() (*target, error) {
 		ClientSecret: secret,
 		UserAgent:    userAgent(),
 		Tenant:       "flags",
+
+		ConfigurationAPI: sailpoint.ConfigurationAPI(f.configurationAPI),
 	})
 	if err != nil {
 		// Options are checked before any call: a bad URL is a bad flag value.

@@ -158,6 +158,7 @@ PENDING at --timeout); 2 usage error; 3 SailPoint or cluster error.`,
 	flags.StringVar(&f.tenantName, "tenant", "", "SailPointTenant to take the SailPoint URL and credentials from (default: the namespace's only one)")
 	flags.StringVar(&f.baseURL, "base-url", "", "SailPoint API root (no /v3) to use without a cluster; credentials from $"+envClientID+" and $"+envClientSecret)
 	flags.StringVar(&f.tokenURL, "token-url", "", "OAuth2 token endpoint with --base-url (default: base URL + /oauth/token)")
+	flags.StringVar(&f.configurationAPI, "configuration-api", "", "with --base-url: SailPoint API of the configuration calls, Auto (default: /mfa/v1, /v3 if the tenant has no v1), V1 or V3")
 
 	root.AddCommand(
 		newStatusCommand(f),

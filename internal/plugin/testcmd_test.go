@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"net/http"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -199,4 +200,40 @@ func TestClusterObjectsRefuseBaseURL(t *testing.T) {
 	res = w.flags("kba", "authenticate", "--from", "svc-account")
 	expectCode(t, res, CodeUsage)
 	expectContains(t, res.stderr, "--from reads the cluster")
+}
+
+func TestTestCallsTheConfigurationAPIOfTheFlagOrOfTheTenant(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, emulator.Config{})
+	countTests := func() (v1, v3 int) {
+		return w.emu.CountRequests(http.MethodGet, "/mfa/v1/okta-verify/test"), w.emu.CountRequests(http.MethodGet, "/v3/mfa/okta-verify/test")
+	}
+
+	expectCode(t, w.flags("test", "okta-verify"), CodeOK)
+	if v1, v3 := countTests(); v1 != 1 || v3 != 0 {
+		t.Errorf("without --configuration-api: %d v1 and %d v3 tests, want the default Auto's v1", v1, v3)
+	}
+	expectCode(t, w.flags("--configuration-api", "V3", "test", "okta-verify"), CodeOK)
+	if v1, v3 := countTests(); v1 != 1 || v3 != 1 {
+		t.Errorf("with --configuration-api V3: %d v1 and %d v3 tests, want 1 and 1", v1, v3)
+	}
+	res := w.flags("--configuration-api", "v2", "test", "okta-verify")
+	expectCode(t, res, CodeUsage)
+	expectContains(t, res.stderr, "configuration API must be Auto, V1 or V3")
+
+	w.ns = createNamespace(t)
+	w.createSecret("acme-pat", map[string]string{"clientId": emulator.DefaultAdminClientID, "clientSecret": emulator.DefaultAdminClientSecret})
+	tenant := &mfav1.SailPointTenant{
+		ObjectMeta: metav1.ObjectMeta{Name: "acme", Namespace: w.ns},
+		Spec: mfav1.SailPointTenantSpec{BaseURL: w.url, CredentialsSecretRef: mfav1.CredentialsSecretReference{Name: "acme-pat"},
+			ConfigurationAPI: mfav1.ConfigurationAPIV3},
+	}
+	w.create(tenant)
+	expectCode(t, w.cluster("test", "okta-verify"), CodeOK)
+	if v1, v3 := countTests(); v1 != 1 || v3 != 2 {
+		t.Errorf("with a tenant of configurationAPI V3: %d v1 and %d v3 tests, want 1 and 2", v1, v3)
+	}
+	res = w.cluster("--configuration-api", "V1", "test", "okta-verify")
+	expectCode(t, res, CodeUsage)
+	expectContains(t, res.stderr, "--configuration-api needs --base-url")
 }

@@ -1,7 +1,14 @@
-// Package sailpoint is a client for the SailPoint Identity Security Cloud v3
-// MFA APIs (configuration and controller groups), with OAuth2
-// client-credentials authentication, a client-side rate limit, bounded
-// retries of idempotent calls, typed errors and Prometheus metrics.
+// Package sailpoint is a client for the SailPoint Identity Security Cloud MFA
+// APIs (configuration and controller groups), with OAuth2 client-credentials
+// authentication, a client-side rate limit, bounded retries of idempotent
+// calls, typed errors and Prometheus metrics.
+//
+// SailPoint serves the seven configuration operations (Okta Verify and Duo
+// Web config GET/PUT, KBA questions GET, KBA answers POST, config test GET)
+// twice: under the per-service API /mfa/v1/... and under the legacy
+// /v3/mfa/..., which stops working in Q1 2029. Options.ConfigurationAPI
+// chooses between them. DELETE and the six controller operations exist only
+// in v3 and always use /v3/mfa/....
 package sailpoint
 
 import (
@@ -12,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -30,6 +38,28 @@ const (
 	DefaultRetryBaseDelay    = 500 * time.Millisecond
 	DefaultRetryMaxDelay     = 10 * time.Second
 	DefaultTenant            = "unknown"
+)
+
+// ConfigurationAPI selects the API of the seven configuration operations.
+// The values are those of SailPointTenant spec.configurationAPI.
+type ConfigurationAPI string
+
+// Configuration APIs. The zero value means ConfigurationAPIAuto.
+const (
+	// ConfigurationAPIAuto calls /mfa/v1/...; after SailPoint answered 404 on
+	// a /mfa/v1 path, the client calls /v3/mfa/... for all seven operations
+	// until it is rebuilt.
+	ConfigurationAPIAuto ConfigurationAPI = "Auto"
+	// ConfigurationAPIV1 calls only /mfa/v1/..., the per-service API.
+	ConfigurationAPIV1 ConfigurationAPI = "V1"
+	// ConfigurationAPIV3 calls only /v3/mfa/..., the legacy API.
+	ConfigurationAPIV3 ConfigurationAPI = "V3"
+)
+
+// API versions in use, as Client.ConfigurationAPI reports them.
+const (
+	APIVersionV1 = "v1"
+	APIVersionV3 = "v3"
 )
 
 // Options configure a Client. Zero values select the defaults.
@@ -70,6 +100,24 @@ type Options struct {
 	// ClientID find their shared limiter and hold; default one for the
 	// whole process. Tests give each test its own.
 	Throttles *Throttles
+
+	// ConfigurationAPI chooses the paths of the seven configuration
+	// operations: Auto (the default), V1 or V3; see ConfigurationAPIAuto.
+	ConfigurationAPI ConfigurationAPI
+	// OnConfigurationAPIFallback, if set, is called once in the client's
+	// life, with the operation name (e.g. "GetOktaConfig"), when Auto
+	// switches to v3 after a 404 on a /mfa/v1 path. It runs on the calling
+	// goroutine just before that call is retried on v3, so it must be quick
+	// and must not call the client.
+	OnConfigurationAPIFallback func(operation string)
+	// OnDeprecated, if set, is called once in the client's life, with the
+	// operation name, for the first response that carries X-Deprecated: true
+	// (SailPoint's signal that the endpoint will be retired). Every such
+	// response is counted in sailpoint_api_deprecated_responses_total
+	// whether or not OnDeprecated is set. Same rules as
+	// OnConfigurationAPIFallback; IsConfigurationOperation tells whether
+	// moving to the v1 API is the way out for the operation.
+	OnDeprecated func(operation string)
 }
 
 // Client calls the v3 MFA APIs of one tenant. It is safe for concurrent use
@@ -111,6 +159,12 @@ type Client struct {
 	retryMax    time.Duration
 	tokens      *tokenCache
 	now         func() time.Time
+
+	configAPI      ConfigurationAPI
+	useV3          atomic.Bool // the configuration operations use /v3/mfa
+	onFallback     func(operation string)
+	onDeprecated   func(operation string)
+	deprecatedOnce sync.Once
 }
 
 // New checks opts and builds a Client. It makes no network call. The
@@ -128,17 +182,21 @@ func New(opts Options) (*Client, error) {
 			TokenURL:     opts.TokenURL,
 			AuthStyle:    oauth2.AuthStyleInParams,
 		},
-		httpClient: instrumentedClient(opts.HTTPClient, opts.Tenant, opts.UserAgent),
-		tenant:     opts.Tenant,
-		rps:        opts.RequestsPerSecond,
-		throttles:  opts.Throttles,
-		timeout:    opts.Timeout,
-		maxRetries: max(opts.MaxRetries, 0),
-		retryBase:  opts.RetryBaseDelay,
-		retryMax:   opts.RetryMaxDelay,
-		tokens:     newTokenCache(),
-		now:        time.Now,
+		httpClient:   instrumentedClient(opts.HTTPClient, opts.Tenant, opts.UserAgent),
+		tenant:       opts.Tenant,
+		rps:          opts.RequestsPerSecond,
+		throttles:    opts.Throttles,
+		timeout:      opts.Timeout,
+		maxRetries:   max(opts.MaxRetries, 0),
+		retryBase:    opts.RetryBaseDelay,
+		retryMax:     opts.RetryMaxDelay,
+		tokens:       newTokenCache(),
+		now:          time.Now,
+		configAPI:    opts.ConfigurationAPI,
+		onFallback:   opts.OnConfigurationAPIFallback,
+		onDeprecated: opts.OnDeprecated,
 	}
+	c.useV3.Store(opts.ConfigurationAPI == ConfigurationAPIV3)
 	c.throttle = c.throttles.acquire(c.throttleKey(), c.rps, c.now())
 	return c, nil
 }
@@ -159,6 +217,16 @@ func (c *Client) Close() {
 		c.throttles.release(c.throttle, c.rps, c.now())
 		c.httpClient.CloseIdleConnections()
 	})
+}
+
+// ConfigurationAPI reports the API the configuration operations use now:
+// APIVersionV1 ("v1", /mfa/v1/...) or APIVersionV3 ("v3", /v3/mfa/...). With
+// ConfigurationAPIAuto it is v1 until a fallback, then v3.
+func (c *Client) ConfigurationAPI() string {
+	if c.useV3.Load() {
+		return APIVersionV3
+	}
+	return APIVersionV1
 }
 
 // complete validates o and fills in the defaults.
@@ -189,6 +257,10 @@ func (o Options) complete() (Options, error) {
 	o.UserAgent = orDefault(o.UserAgent, "sailpoint-mfa-operator/"+Version)
 	o.Tenant = orDefault(o.Tenant, DefaultTenant)
 	o.Throttles = orDefault(o.Throttles, sharedThrottles)
+	o.ConfigurationAPI = orDefault(o.ConfigurationAPI, ConfigurationAPIAuto)
+	if !slices.Contains([]ConfigurationAPI{ConfigurationAPIAuto, ConfigurationAPIV1, ConfigurationAPIV3}, o.ConfigurationAPI) {
+		return o, errors.New("sailpoint: configuration API must be Auto, V1 or V3")
+	}
 	return o, nil
 }
 

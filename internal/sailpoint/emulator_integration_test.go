@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -286,5 +287,45 @@ func TestEmulatorConnectionFaultsGiveTypedErrorsAndHolds(t *testing.T) {
 				t.Errorf("the held call reached the emulator %d times", n)
 			}
 		})
+	}
+}
+
+func TestAutoFallsBackOnATenantWithoutV1AndReportsV3Deprecation(t *testing.T) {
+	emu := emulator.New(emulator.Config{})
+	emu.SetFaults(emulator.Faults{APIVersionFaults: emulator.APIVersionFaults{V1Disabled: true, DeprecatedV3: true}})
+	srv := httptest.NewServer(emu.Handler())
+	t.Cleanup(srv.Close)
+	var fallbacks, deprecated []string
+	c, err := sailpoint.New(sailpoint.Options{
+		BaseURL: srv.URL, ClientID: emulator.DefaultAdminClientID, ClientSecret: emulator.DefaultAdminClientSecret,
+		RequestsPerSecond: 100, Tenant: "test/emulator-auto",
+		OnConfigurationAPIFallback: func(op string) { fallbacks = append(fallbacks, op) },
+		OnDeprecated:               func(op string) { deprecated = append(deprecated, op) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.SetOktaConfig(ctx, sailpoint.MfaOktaConfig{MfaMethod: "okta-verify", Enabled: true, Host: "acme.okta.com", AccessKey: "okta-key-0001", IdentityAttribute: "email"}); err != nil {
+		t.Fatalf("put okta on a tenant without v1: %v", err)
+	}
+	if res, err := c.TestConfig(ctx, sailpoint.MethodOktaVerify); err != nil || res.State != sailpoint.TestStateSuccess {
+		t.Fatalf("test okta = %+v, %v", res, err)
+	}
+	if c.ConfigurationAPI() != sailpoint.APIVersionV3 {
+		t.Errorf("ConfigurationAPI() = %q, want v3", c.ConfigurationAPI())
+	}
+	if len(fallbacks) != 1 || fallbacks[0] != "SetOktaConfig" || len(deprecated) != 1 || deprecated[0] != "SetOktaConfig" {
+		t.Errorf("fallbacks %v, deprecated %v; want one SetOktaConfig each", fallbacks, deprecated)
+	}
+	var got []string
+	for _, r := range emu.Requests() {
+		if r.Path != "/oauth/token" {
+			got = append(got, r.Method+" "+r.Path+" "+http.StatusText(r.Status))
+		}
+	}
+	want := []string{"PUT /mfa/v1/okta-verify/config Not Found", "PUT /v3/mfa/okta-verify/config OK", "GET /v3/mfa/okta-verify/test OK"}
+	if !slices.Equal(got, want) {
+		t.Errorf("requests = %q, want %q", got, want)
 	}
 }

@@ -11,7 +11,7 @@ import (
 func (c *Client) GetOktaConfig(ctx context.Context) (*MfaOktaConfig, error) {
 	return call[MfaOktaConfig](ctx, c, request{
 		operation: "GetOktaConfig", description: "get okta-verify config",
-		method: http.MethodGet, path: "/mfa/okta-verify/config", retry: true,
+		method: http.MethodGet, path: "/mfa/okta-verify/config", retry: true, config: true,
 	})
 }
 
@@ -20,7 +20,7 @@ func (c *Client) GetOktaConfig(ctx context.Context) (*MfaOktaConfig, error) {
 func (c *Client) SetOktaConfig(ctx context.Context, cfg MfaOktaConfig) (*MfaOktaConfig, error) {
 	return call[MfaOktaConfig](ctx, c, request{
 		operation: "SetOktaConfig", description: "put okta-verify config",
-		method: http.MethodPut, path: "/mfa/okta-verify/config", body: cfg, retry: true,
+		method: http.MethodPut, path: "/mfa/okta-verify/config", body: cfg, retry: true, config: true,
 	})
 }
 
@@ -29,7 +29,7 @@ func (c *Client) SetOktaConfig(ctx context.Context, cfg MfaOktaConfig) (*MfaOkta
 func (c *Client) GetDuoConfig(ctx context.Context) (*MfaDuoConfig, error) {
 	return call[MfaDuoConfig](ctx, c, request{
 		operation: "GetDuoConfig", description: "get duo-web config",
-		method: http.MethodGet, path: "/mfa/duo-web/config", retry: true,
+		method: http.MethodGet, path: "/mfa/duo-web/config", retry: true, config: true,
 	})
 }
 
@@ -38,7 +38,7 @@ func (c *Client) GetDuoConfig(ctx context.Context) (*MfaDuoConfig, error) {
 func (c *Client) SetDuoConfig(ctx context.Context, cfg MfaDuoConfig) (*MfaDuoConfig, error) {
 	return call[MfaDuoConfig](ctx, c, request{
 		operation: "SetDuoConfig", description: "put duo-web config",
-		method: http.MethodPut, path: "/mfa/duo-web/config", body: cfg, retry: true,
+		method: http.MethodPut, path: "/mfa/duo-web/config", body: cfg, retry: true, config: true,
 	})
 }
 
@@ -58,7 +58,7 @@ func (c *Client) DeleteConfig(ctx context.Context, method Method) (*MfaConfig, e
 func (c *Client) TestConfig(ctx context.Context, method Method) (*MfaConfigTestResponse, error) {
 	return call[MfaConfigTestResponse](ctx, c, request{
 		operation: "TestConfig", description: "test " + string(method) + " config",
-		method: http.MethodGet, path: methodPath(method, "test"), retry: true,
+		method: http.MethodGet, path: methodPath(method, "test"), retry: true, config: true,
 	})
 }
 
@@ -72,7 +72,7 @@ func (c *Client) GetKbaConfig(ctx context.Context, allLanguages bool) ([]KbaQues
 	}
 	questions, err := call[[]KbaQuestion](ctx, c, request{
 		operation: "GetKbaConfig", description: "get kba config",
-		method: http.MethodGet, path: "/mfa/kba/config", query: query, retry: true,
+		method: http.MethodGet, path: "/mfa/kba/config", query: query, retry: true, config: true,
 	})
 	if err != nil {
 		return nil, err
@@ -87,7 +87,7 @@ func (c *Client) GetKbaConfig(ctx context.Context, allLanguages bool) ([]KbaQues
 func (c *Client) SetKbaAnswers(ctx context.Context, answers []KbaAnswerRequestItem) ([]KbaAnswerResponseItem, error) {
 	items, err := call[[]KbaAnswerResponseItem](ctx, c, request{
 		operation: "SetKbaAnswers", description: "set kba answers",
-		method: http.MethodPost, path: "/mfa/kba/config/answers", body: nonNil(answers), retry: true,
+		method: http.MethodPost, path: "/mfa/kba/config/answers", body: nonNil(answers), retry: true, config: true,
 	})
 	if err != nil {
 		return nil, err
@@ -150,6 +150,20 @@ func (c *Client) AuthenticateToken(ctx context.Context, req TokenAuthRequest) (*
 		method: http.MethodPost, path: "/mfa/token/authenticate", body: req,
 	})
 }
+
+// configurationOperations are the operations SailPoint serves under /mfa/v1
+// as well as under /v3/mfa.
+var configurationOperations = map[string]bool{
+	"GetOktaConfig": true, "SetOktaConfig": true, "GetDuoConfig": true, "SetDuoConfig": true,
+	"TestConfig": true, "GetKbaConfig": true, "SetKbaAnswers": true,
+}
+
+// IsConfigurationOperation reports whether operation (a name passed to
+// Options.OnDeprecated) is one of the seven configuration operations, which
+// SailPoint also serves under /mfa/v1: for those, spec.configurationAPI V1
+// (or Auto) is the way off the deprecated v3 API. DeleteConfig and the
+// controller operations exist only in v3.
+func IsConfigurationOperation(operation string) bool { return configurationOperations[operation] }
 
 // methodPath is /mfa/{method}/{action} with method escaped.
 func methodPath(method Method, action string) string {

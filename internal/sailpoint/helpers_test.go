@@ -40,7 +40,7 @@ type fakeTenant struct {
 	mu          sync.Mutex
 	expiresIn   int              // expires_in of issued tokens; 0 leaves it out
 	tokenFail   http.HandlerFunc // when set, answers token requests instead
-	api         http.HandlerFunc // answers /v3/... requests
+	api         http.HandlerFunc // answers /v3/... and /mfa/v1/... requests
 	tokens      []string         // issued tokens, oldest first
 	apiRequests []recordedRequest
 }
@@ -57,7 +57,7 @@ func (ft *fakeTenant) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/oauth/token":
 		ft.serveToken(w, r)
-	case strings.HasPrefix(r.URL.Path, "/v3/"):
+	case strings.HasPrefix(r.URL.Path, "/v3/"), strings.HasPrefix(r.URL.Path, "/mfa/v1/"):
 		ft.serveAPI(w, r)
 	default:
 		http.NotFound(w, r)
@@ -142,7 +142,8 @@ func (ft *fakeTenant) requests() []recordedRequest {
 }
 
 // newTestClient returns a client of ft with fast retries and a high rate
-// limit; adjust changes the options first.
+// limit, on the v3 API unless adjust says otherwise; adjust changes the
+// options first.
 func newTestClient(t *testing.T, ft *fakeTenant, adjust ...func(*Options)) *Client {
 	t.Helper()
 	opts := Options{
@@ -156,6 +157,7 @@ func newTestClient(t *testing.T, ft *fakeTenant, adjust ...func(*Options)) *Clie
 		HTTPClient:        ft.server.Client(),
 		Tenant:            "test/" + t.Name(),
 		Throttles:         NewThrottles(), // a hold of an earlier test on the same port stays there
+		ConfigurationAPI:  ConfigurationAPIV3,
 	}
 	for _, f := range adjust {
 		f(&opts)

@@ -7,6 +7,8 @@ import "context"
 type API interface {
 	// Token returns the non-secret facts of the access token.
 	Token(ctx context.Context) (TokenInfo, error)
+	// ConfigurationAPI reports the API the configuration operations use now, "v1" or "v3".
+	ConfigurationAPI() string
 
 	// MFA configuration.
 	GetOktaConfig(ctx context.Context) (*MfaOktaConfig, error)

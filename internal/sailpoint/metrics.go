@@ -33,6 +33,11 @@ var (
 		Help: "Calls refused without a request because the client holds every request, " +
 			`by tenant and reason ("RateLimited" after a 429 until its Retry-After, "Unreachable" while the tenant does not answer).`,
 	}, []string{"tenant", "reason"})
+	deprecatedResponsesTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sailpoint_api_deprecated_responses_total",
+		Help: "Responses from SailPoint that carried X-Deprecated: true, one per attempt, by tenant and operation. " +
+			"The legacy v3 API stops working in Q1 2029.",
+	}, []string{"tenant", "operation"})
 )
 
 // tenantVectors are the metric vectors with a tenant label: registered at
@@ -45,6 +50,7 @@ var tenantVectors = []interface {
 	requestsTotal,
 	requestDuration,
 	heldRequestsTotal,
+	deprecatedResponsesTotal,
 }
 
 func init() {

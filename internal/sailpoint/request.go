@@ -24,7 +24,9 @@ type request struct {
 	operation   string      // metric label, e.g. "GetOktaConfig"
 	description string      // for errors, e.g. "get okta-verify config"
 	method      string      // HTTP method
-	path        string      // below /v3, path parameters escaped
+	path        string      // below /v3, e.g. /mfa/kba/config, path parameters escaped
+	config      bool        // one of the seven configuration operations, also served under /mfa/v1
+	api         string      // APIVersionV1 or APIVersionV3, chosen by do
 	query       url.Values  // optional
 	header      http.Header // optional extra headers
 	body        any         // JSON request body; nil for none
@@ -63,7 +65,12 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 			return fmt.Errorf("sailpoint: %s: encode request: %w", req.description, err)
 		}
 	}
+	req.api = c.apiFor(req)
 	resp, err := c.sendWithRetries(ctx, req, payload)
+	if err == nil && c.fallBack(req, resp) {
+		req.api = APIVersionV3
+		resp, err = c.sendWithRetries(ctx, req, payload)
+	}
 	if err != nil {
 		return err
 	}
@@ -77,6 +84,52 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 	}
 	return decodeBody(req.description, resp.body, req.emptyOK, out)
 }
+
+// apiFor is the API version req goes to: v3 for everything but the
+// configuration operations, which follow the client's configuration API.
+func (c *Client) apiFor(req request) string {
+	if !req.config {
+		return APIVersionV3
+	}
+	return c.ConfigurationAPI()
+}
+
+// fallBack reports whether req, sent to /mfa/v1, must be sent again to v3:
+// with ConfigurationAPIAuto a 404 there means the tenant does not serve the
+// v1 API. The first such 404 switches the whole client to v3 and is reported
+// once through onFallback.
+func (c *Client) fallBack(req request, resp *response) bool {
+	if req.api != APIVersionV1 || c.configAPI != ConfigurationAPIAuto || resp.status != http.StatusNotFound {
+		return false
+	}
+	if c.useV3.CompareAndSwap(false, true) && c.onFallback != nil {
+		c.onFallback(req.operation)
+	}
+	return true
+}
+
+// urlPath is the URL path of req below the base URL.
+func (req request) urlPath() string {
+	if req.api == APIVersionV1 {
+		return "/mfa/v1" + strings.TrimPrefix(req.path, "/mfa")
+	}
+	return "/v3" + req.path
+}
+
+// noteDeprecated counts a response that carries X-Deprecated: true, and
+// reports the first one of the client through onDeprecated.
+func (c *Client) noteDeprecated(operation string, header http.Header) {
+	if !strings.EqualFold(strings.TrimSpace(header.Get(headerDeprecated)), "true") {
+		return
+	}
+	deprecatedResponsesTotal.WithLabelValues(c.tenant, operation).Inc()
+	if c.onDeprecated != nil {
+		c.deprecatedOnce.Do(func() { c.onDeprecated(operation) })
+	}
+}
+
+// headerDeprecated is SailPoint's signal that an endpoint is deprecated.
+const headerDeprecated = "X-Deprecated"
 
 // decodeBody decodes a JSON body into out. An empty body is an error unless emptyOK.
 func decodeBody(description string, body []byte, emptyOK bool, out any) error {
@@ -192,6 +245,7 @@ func (c *Client) roundTrip(ctx context.Context, req request, payload []byte, tok
 		return nil, attemptError(ctx, req.description, err)
 	}
 	defer httpResp.Body.Close()
+	c.noteDeprecated(req.operation, httpResp.Header)
 	body, err := io.ReadAll(io.LimitReader(httpResp.Body, maxBodySize+1))
 	if err != nil {
 		return nil, attemptError(ctx, req.description, err)
@@ -204,7 +258,7 @@ func (c *Client) roundTrip(ctx context.Context, req request, payload []byte, tok
 }
 
 func (c *Client) newHTTPRequest(ctx context.Context, req request, payload []byte, token string) (*http.Request, error) {
-	target := c.baseURL + "/v3" + req.path
+	target := c.baseURL + req.urlPath()
 	if len(req.query) > 0 {
 		target += "?" + req.query.Encode()
 	}

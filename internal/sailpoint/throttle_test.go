@@ -462,6 +462,7 @@ func TestForgetTenantDeletesEverySeriesOfTheTenant(t *testing.T) {
 		requestsTotal.WithLabelValues(tenant, "GetOktaConfig", "200").Inc()
 		requestDuration.WithLabelValues(tenant, "GetOktaConfig").Observe(0.1)
 		heldRequestsTotal.WithLabelValues(tenant, HoldRateLimited).Inc()
+		deprecatedResponsesTotal.WithLabelValues(tenant, "GetOktaConfig").Inc()
 	}
 	series := func(tenant string) int {
 		n := 0

@@ -46,8 +46,9 @@ func field(u *unstructured.Unstructured, path string) interface{} {
 }
 
 var _ = Describe("Defaults", func() {
-	It("fill in the SailPointTenant credential keys and request rate", func() {
+	It("fill in the SailPointTenant credential keys, request rate and configuration API", func() {
 		u := dryRunCreate(minimalTenant())
+		Expect(field(u, "spec.configurationAPI")).To(Equal("Auto"))
 		Expect(field(u, "spec.credentialsSecretRef.clientIDKey")).To(Equal("clientId"))
 		Expect(field(u, "spec.credentialsSecretRef.clientSecretKey")).To(Equal("clientSecret"))
 		Expect(field(u, "spec.requestsPerSecond")).To(BeEquivalentTo(8))

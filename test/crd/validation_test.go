@@ -77,6 +77,9 @@ var _ = Describe("Validation", func() {
 		Entry("SailPointTenant: requestsPerSecond 11",
 			minimalTenant, set("spec.requestsPerSecond", int64(11)),
 			"spec.requestsPerSecond in body should be less than or equal to 10"),
+		Entry("SailPointTenant: configurationAPI not in the enum",
+			minimalTenant, set("spec.configurationAPI", "v1"),
+			`spec.configurationAPI: Unsupported value: "v1": supported values: "Auto", "V1", "V3"`),
 		Entry("SailPointTenant: missing credentialsSecretRef",
 			minimalTenant, unset("spec.credentialsSecretRef"),
 			"spec.credentialsSecretRef: Required value"),
@@ -126,7 +129,7 @@ var _ = Describe("Validation", func() {
 			"spec.tenantRef: Required value"),
 		Entry("MfaProviderConfig: deletionPolicy not in the enum",
 			minimalOkta, set("spec.deletionPolicy", "Keep"),
-			`spec.deletionPolicy: Unsupported value: "Keep": supported values: "Delete", "Orphan"`),
+			`spec.deletionPolicy: Unsupported value: "Keep": supported values: "Delete", "Disable", "Orphan"`),
 		Entry("MfaProviderConfig: managementPolicy not in the enum",
 			minimalOkta, set("spec.managementPolicy", "ReadOnly"),
 			`spec.managementPolicy: Unsupported value: "ReadOnly": supported values: "Manage", "Observe"`),
@@ -164,6 +167,9 @@ var _ = Describe("Validation", func() {
 		Entry("MfaKbaAnswers: deletionPolicy not in the enum",
 			minimalKba, set("spec.deletionPolicy", "Retain"),
 			`spec.deletionPolicy: Unsupported value: "Retain"`),
+		Entry("MfaKbaAnswers: deletionPolicy Disable, which exists for MfaProviderConfig only",
+			minimalKba, set("spec.deletionPolicy", "Disable"),
+			"deletionPolicy Disable exists for MfaProviderConfig only: MfaKbaAnswers takes Delete (remove the identity's answers) or Orphan (leave them)"),
 		Entry("MfaKbaAnswers: interval 59s",
 			minimalKba, set("spec.interval", "59s"),
 			"interval must be at least 1m"),
@@ -188,6 +194,11 @@ var _ = Describe("Validation", func() {
 		Entry("interval 1m", minimalOkta, set("spec.interval", "1m")),
 		Entry("interval as Go prints it", minimalOkta, set("spec.interval", "1h0m0s")),
 		Entry("host with a port", minimalOkta, set("spec.host", "acme.okta.com:443")),
+		Entry("configurationAPI V1", minimalTenant, set("spec.configurationAPI", "V1")),
+		Entry("configurationAPI V3", minimalTenant, set("spec.configurationAPI", "V3")),
+		Entry("deletionPolicy Disable on okta-verify", minimalOkta, set("spec.deletionPolicy", "Disable")),
+		Entry("deletionPolicy Disable on duo-web", minimalDuo, set("spec.deletionPolicy", "Disable")),
+		Entry("MfaKbaAnswers with deletionPolicy Orphan", minimalKba, set("spec.deletionPolicy", "Orphan")),
 		Entry("Observe and Orphan", minimalDuo, all(set("spec.managementPolicy", "Observe"), set("spec.deletionPolicy", "Orphan"))),
 		Entry("an answer by question text", minimalKba, set("spec.answers", []interface{}{map[string]interface{}{
 			"questionText":    "What was the name of your first pet?",
@@ -234,5 +245,17 @@ var _ = Describe("Validation", func() {
 				g.Expect(field(latest(), "spec.host")).To(Equal("acme2.okta.com"))
 			}).Should(Succeed())
 		})
+	})
+
+	It("accepts only v1 or v3 in SailPointTenant status.configurationAPI", func() {
+		spt := minimalTenant()
+		spt.SetName("acme-status")
+		Expect(k8sClient.Create(ctx, spt)).To(Succeed())
+		DeferCleanup(func() { Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, spt))).To(Succeed()) })
+
+		Expect(unstructured.SetNestedField(spt.Object, "V3", "status", "configurationAPI")).To(Succeed())
+		expectRefused(k8sClient.Status().Update(ctx, spt), `status.configurationAPI: Unsupported value: "V3": supported values: "v1", "v3"`)
+		Expect(unstructured.SetNestedField(spt.Object, "v3", "status", "configurationAPI")).To(Succeed())
+		Expect(k8sClient.Status().Update(ctx, spt)).To(Succeed())
 	})
 })

@@ -135,7 +135,7 @@ var _ = Describe("config/prometheus", Ordered, func() {
 		Expect(endpoints[0]).To(And(HaveKeyWithValue("scheme", "https"), HaveKey("bearerTokenFile")))
 	})
 
-	It("alerts on resources not Ready or Stalled, on SailPoint's 429 and 5xx answers and latency, and on a missing manager", func() {
+	It("alerts on resources not Ready or Stalled, on SailPoint's 429 and 5xx answers, latency and deprecation, and on a missing manager", func() {
 		var alerts []string
 		var text strings.Builder
 		for _, g := range ruleGroups(named(objs, "PrometheusRule", "alerts")) {
@@ -150,13 +150,14 @@ var _ = Describe("config/prometheus", Ordered, func() {
 			}
 		}
 		Expect(alerts).To(ConsistOf("SailPointMfaResourceNotReady", "SailPointMfaResourceStalled",
-			"SailPointAPIRateLimited", "SailPointAPIServerErrors", "SailPointAPISlow", "SailPointMfaOperatorDown"))
+			"SailPointAPIRateLimited", "SailPointAPIServerErrors", "SailPointAPISlow", "SailPointAPIDeprecated", "SailPointMfaOperatorDown"))
 		Expect(text.String()).To(And(
 			ContainSubstring(`sailpoint_mfa_resource_condition{job="sailpoint-mfa-operator",condition="Ready",status="False"}`),
 			ContainSubstring(`sailpoint_mfa_resource_condition{job="sailpoint-mfa-operator",condition="Stalled",status="True"}`),
 			ContainSubstring(`sailpoint_api_requests_total{job="sailpoint-mfa-operator",code="429"}`),
 			ContainSubstring(`code=~"5..|error"`),
 			ContainSubstring(`sailpoint_api_request_duration_seconds_bucket`),
+			ContainSubstring(`sailpoint_api_deprecated_responses_total{job="sailpoint-mfa-operator"}`),
 		))
 	})
 })
