@@ -197,4 +197,11 @@ const (
 	// EventReasonOrphaned: the object was deleted with deletionPolicy Orphan; the remote
 	// state was left as it is.
 	EventReasonOrphaned = "Orphaned"
+	// EventReasonConfigurationAPIFallback (Normal, SailPointTenant): with configurationAPI
+	// Auto, SailPoint answered 404 on a /mfa/v1 path, so the tenant's client uses v3 for the
+	// configuration operations from then on.
+	EventReasonConfigurationAPIFallback = "ConfigurationAPIFallback"
+	// EventReasonDeprecatedAPI (Warning, SailPointTenant): a response carried
+	// X-Deprecated: true; once per client, naming the operation and the way out.
+	EventReasonDeprecatedAPI = "DeprecatedAPI"
 )

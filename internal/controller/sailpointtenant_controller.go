@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,10 +15,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
 	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
@@ -92,6 +95,7 @@ func (r *SailPointTenantReconciler) authenticate(ctx context.Context, tenant *mf
 	switch {
 	case err == nil:
 		tenant.Status.IdentityID, tenant.Status.TenantID = info.IdentityID, info.TenantID
+		tenant.Status.ConfigurationAPI = api.ConfigurationAPI()
 		if !info.ExpiresAt.IsZero() {
 			t := metav1.NewTime(info.ExpiresAt.Truncate(time.Second))
 			tenant.Status.TokenExpiresAt = &t
@@ -154,6 +158,7 @@ func (r *SailPointTenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&mfav1.SailPointTenant{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		WatchesMetadata(secretGVKObject(), handler.EnqueueRequestsFromMapFunc(r.tenantsForSecret)).
+		WatchesRawSource(source.Channel(r.Clients.signals.wake, &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Named("sailpointtenant").
 		Complete(r)
@@ -162,4 +167,50 @@ func (r *SailPointTenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
 // tenantsForSecret wakes the tenants whose credentials a Secret holds.
 func (r *SailPointTenantReconciler) tenantsForSecret(ctx context.Context, o client.Object) []reconcile.Request {
 	return requestsFor(ctx, r.Client, &mfav1.SailPointTenantList{}, o.GetNamespace(), indexSecretName, o.GetName())
+}
+
+// tenantSignals turns what a tenant's client learns while it is used by any kind into events
+// on the tenant, and wakes the tenant's reconcile so that its status follows.
+type tenantSignals struct {
+	recorder events.EventRecorder
+	wake     chan event.GenericEvent
+}
+
+// fallback is the client's OnConfigurationAPIFallback: called once, on the calling goroutine.
+func (s tenantSignals) fallback(tenant *mfav1.SailPointTenant) func(string) {
+	t := tenant.DeepCopy()
+	return func(op string) {
+		s.event(t, corev1.EventTypeNormal, mfav1.EventReasonConfigurationAPIFallback,
+			"SailPoint answered 404 on /mfa/v1 for "+op+": this tenant's client uses the v3 configuration API from now on "+
+				"(spec.configurationAPI: Auto). SailPoint retires v3 in Q1 2029: ask SailPoint to enable the per-service API")
+	}
+}
+
+// deprecated is the client's OnDeprecated: called once per client, with the first operation
+// SailPoint marked X-Deprecated.
+func (s tenantSignals) deprecated(tenant *mfav1.SailPointTenant) func(string) {
+	t := tenant.DeepCopy()
+	return func(op string) {
+		way := "SailPoint publishes no replacement for it yet (the MFA controller operations exist only in v3)"
+		switch {
+		case sailpoint.IsConfigurationOperation(op):
+			way = "set spec.configurationAPI: V1 on this SailPointTenant"
+		case op == "DeleteConfig":
+			way = "set spec.deletionPolicy: Disable on its MfaProviderConfigs (v1 has no DELETE)"
+		}
+		s.event(t, corev1.EventTypeWarning, mfav1.EventReasonDeprecatedAPI,
+			"SailPoint marked "+op+" deprecated (X-Deprecated: true); the legacy v3 API stops working in Q1 2029: "+way)
+	}
+}
+
+func (s tenantSignals) event(t *mfav1.SailPointTenant, eventType, reason, note string) {
+	if s.recorder != nil {
+		s.recorder.Eventf(t, nil, eventType, reason, eventAction, "%s", note)
+	}
+	if s.wake != nil {
+		select {
+		case s.wake <- event.GenericEvent{Object: t}:
+		default: // a wake-up is already pending
+		}
+	}
 }

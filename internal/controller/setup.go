@@ -7,6 +7,7 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
 )
@@ -46,6 +47,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	clients := NewTenantClients(opts.NewAPI)
 	clients.secrets = secretReader{cached: mgr.GetClient(), direct: mgr.GetAPIReader(), data: newSecretData()}
 	recorder := mgr.GetEventRecorder(eventRecorderName)
+	clients.signals = tenantSignals{recorder: recorder, wake: make(chan event.GenericEvent, 64)}
 
 	if err := (&SailPointTenantReconciler{
 		Client: mgr.GetClient(), Clients: clients, Recorder: recorder, MaxConcurrentReconciles: workers,

@@ -102,9 +102,15 @@ func fastRetryClient(o sailpoint.Options) (sailpoint.API, error) {
 	o.RetryBaseDelay = 10 * time.Millisecond
 	o.RetryMaxDelay = 50 * time.Millisecond
 	o.Timeout = 5 * time.Second
-	o.ConfigurationAPI = sailpoint.ConfigurationAPIV3 // the suite asserts v3 paths; drop when it covers v1 (issue 11)
+	if _, own := ownAPIChoice.Load(o.BaseURL); !own {
+		// Most specs assert v3 paths; those about the API choice register their server.
+		o.ConfigurationAPI = sailpoint.ConfigurationAPIV3
+	}
 	return sailpoint.New(o)
 }
+
+// ownAPIChoice holds the base URLs whose tenants' clients keep spec.configurationAPI.
+var ownAPIChoice sync.Map
 
 func binaryAssets() string {
 	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {

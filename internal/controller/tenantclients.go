@@ -29,6 +29,9 @@ func NewSailPointAPI(o sailpoint.Options) (sailpoint.API, error) { return sailpo
 type TenantClients struct {
 	newAPI  NewAPIFunc
 	secrets secretReader
+	// signals reports what a client learns about its tenant (a fallback to v3, deprecated
+	// endpoints) as events on the tenant, and wakes the tenant's reconcile.
+	signals tenantSignals
 
 	mu      sync.Mutex
 	clients map[types.NamespacedName]*tenantClient
@@ -92,6 +95,7 @@ func (c *TenantClients) get(ctx context.Context, tenant *mfav1.SailPointTenant) 
 	// One attempt gets a third of a reconcile's budget: a timeout holds the client (it is
 	// not retried within the call), so the reconcile can still report it.
 	opts.Timeout = attemptTimeout
+	opts.OnConfigurationAPIFallback, opts.OnDeprecated = c.signals.fallback(tenant), c.signals.deprecated(tenant)
 	api, err := c.newAPI(opts)
 	if err != nil {
 		return nil, err
