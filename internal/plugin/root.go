@@ -166,6 +166,9 @@ PENDING at --timeout); 2 usage error; 3 SailPoint or cluster error.`,
 		newTokenCommand(f),
 		newKbaCommand(f),
 		newPollCommand(f),
+		newReconcileCommand(f),
+		newSuspendCommand(f),
+		newResumeCommand(f),
 	)
 	return root
 }
