@@ -169,6 +169,7 @@ PENDING at --timeout); 2 usage error; 3 SailPoint or cluster error.`,
 		newReconcileCommand(f),
 		newSuspendCommand(f),
 		newResumeCommand(f),
+		newDoctorCommand(f),
 	)
 	return root
 }
