@@ -39,6 +39,7 @@ helm-sync: ## Copy the generated CRDs, the manager's RBAC rules and the alerts i
 	cp config/crd/bases/*.yaml "$(CHART_DIR)/files/crds/"
 	cp config/rbac/role.yaml "$(CHART_DIR)/files/manager-role.yaml"
 	cp config/prometheus/prometheus_rule.yaml "$(CHART_DIR)/files/prometheus-rule.yaml"
+	cp config/grafana/sailpoint-mfa-operator.json "$(CHART_DIR)/files/grafana-dashboard.json"
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.
@@ -55,6 +56,11 @@ vet: ## Run go vet against code.
 .PHONY: test
 test: manifests generate fmt vet envtest helm build-installer monitoring-crds ## Run every test in the repository on a real kube-apiserver and etcd.
 	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" go test ./... -coverprofile cover.out
+	$(MAKE) test-promql
+
+.PHONY: test-promql
+test-promql: envtest ## Check the dashboard's and the alerts' PromQL against a running manager (module test/promql, which keeps the Prometheus parser out of go.mod).
+	cd test/promql && KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" go test -count=1 ./...
 
 .PHONY: bench
 bench: ## Run the benchmarks (speed and allocation targets).
@@ -142,7 +148,8 @@ undeploy: kustomize ## Undeploy the operator. ignore-not-found=true ignores miss
 helm-lint: helm ## Lint the Helm chart (strict), with its default values and with every option on.
 	"$(HELM)" lint --strict $(CHART_DIR)
 	"$(HELM)" lint --strict $(CHART_DIR) --set 'watchNamespaces={team-a,team-b}' \
-		--set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true
+		--set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true \
+		--set metrics.grafanaDashboard.enabled=true
 
 ##@ Dependencies
 
