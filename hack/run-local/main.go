@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -78,6 +79,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	// The kubeconfig names a control plane that is gone once run-local ends (Ctrl-C too).
+	defer func() { _ = os.Remove(kubeconfig) }()
 
 	step("Starting the SailPoint emulator on http://%s", emulatorAddr)
 	emu, err := start("emulator", nil, filepath.Join("bin", "sailpoint-emulator"), "--listen="+emulatorAddr)
@@ -117,15 +120,27 @@ func run() error {
 	}
 	abs, _ := filepath.Abs(kubeconfig)
 	kubectlPath, _ := filepath.Abs(filepath.Join(assets, "kubectl"))
+	pluginDir, _ := filepath.Abs("bin")
 	fmt.Printf(`
 Every sample is Ready. Point kubectl at the local cluster with:
 
-    export KUBECONFIG=%s
-    %s get mfa -A
-    %s describe mfaproviderconfig okta
+    export KUBECONFIG=%[1]s
+    alias kubectl=%[2]s
+    kubectl get mfa -A
+    kubectl describe mfaproviderconfig okta
 
-The emulator's admin endpoints are at http://%s/admin/ (requests, faults, reset).
-`, abs, kubectlPath, kubectlPath, emulatorAddr)
+The kubectl mfa plugin is bin/kubectl-mfa; put it on the PATH to use it through kubectl:
+
+    export PATH=%[3]s:$PATH
+    kubectl mfa status -A
+    kubectl mfa doctor
+    kubectl mfa reconcile mfapc/okta --wait
+    kubectl mfa token send --alias will.albin --delivery EMAIL_WORK
+
+The emulator's admin endpoints are listed at http://%[4]s/admin/: the request log, faults,
+the one-time codes token send "sent" (http://%[4]s/admin/sent-tokens; a real tenant never
+shows them), token expiry and reset. Ctrl-C stops everything and removes the kubeconfig.
+`, abs, kubectlPath, pluginDir, emulatorAddr)
 	if oneshot {
 		step("RUN_LOCAL_ONESHOT=1: done")
 		return nil
@@ -154,21 +169,19 @@ func checkPortFree(addr string) error {
 }
 
 func waitForPort(ctx context.Context, addr string, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
+	var lastErr error
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, timeout, true, func(context.Context) (bool, error) {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			return c.Close()
+		if err != nil {
+			lastErr = err
+			return false, nil
 		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+		return true, c.Close()
+	})
+	if err != nil && lastErr != nil && ctx.Err() == nil {
+		return lastErr
 	}
+	return err
 }
 
 func writeKubeconfig(env *envtest.Environment) (string, error) {
@@ -251,24 +264,21 @@ func newClient(cfg *rest.Config) (client.Client, error) {
 // waitReady waits until every object of the three kinds is Ready at its generation; on
 // timeout it names those that are not, with their reason and message.
 func waitReady(ctx context.Context, c client.Client, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		pending, err := notReady(ctx, c)
-		if err == nil && len(pending) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			if err != nil {
-				return err
-			}
-			return fmt.Errorf("not Ready after %s:\n  %s", timeout, strings.Join(pending, "\n  "))
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(500 * time.Millisecond):
-		}
+	var pending []string
+	var lastErr error
+	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		pending, lastErr = notReady(ctx, c)
+		return lastErr == nil && len(pending) == 0, nil
+	})
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case lastErr != nil:
+		return lastErr
 	}
+	return fmt.Errorf("not Ready after %s:\n  %s", timeout, strings.Join(pending, "\n  "))
 }
 
 func notReady(ctx context.Context, c client.Client) ([]string, error) {
