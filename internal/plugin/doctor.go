@@ -155,7 +155,7 @@ usage error; 3 no token could be obtained, or the cluster answered with an error
 			for i := range probes {
 				p := &probes[i]
 				runProbe(ctx, t.api, p, info.Scopes)
-				if p.Needed && p.Result != probeOK && !(p.run == nil && p.Result == probeNotProbed) {
+				if p.Needed && p.Result != probeOK && (p.run != nil || p.Result != probeNotProbed) {
 					rep.OK = false
 				}
 			}

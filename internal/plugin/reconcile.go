@@ -22,7 +22,7 @@ import (
 )
 
 // waitPollInterval is how often --wait reads the objects it waits for.
-const waitPollInterval = 250 * time.Millisecond
+const waitPollInterval = 500 * time.Millisecond
 
 // kindInfo describes one kind of the API group for the commands that act on objects.
 type kindInfo struct {
@@ -210,90 +210,7 @@ the cluster answered with an error.`,
 
 func newObjectActionCommand(f *factory, a action, cmd *cobra.Command) *cobra.Command {
 	flags := &objectFlags{}
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		if err := flags.out.validate(); err != nil {
-			return err
-		}
-		if flags.timeout <= 0 {
-			return usageErrorf("--timeout must be positive, got %s", flags.timeout)
-		}
-		if err := f.clusterOnly(a.verb); err != nil {
-			return err
-		}
-		refs, kinds, err := parseObjectArgs(a, args, flags.all)
-		if err != nil {
-			return err
-		}
-		if (flags.allNamespaces || flags.selector != "") && !flags.all {
-			return usageErrorf("-A (--all-namespaces) and -l (--selector) need --all; name objects of one namespace with -n")
-		}
-		selector, err := labels.Parse(flags.selector)
-		if err != nil {
-			return usageErrorf("bad --selector: %w", err)
-		}
-		c, err := f.kubeClient()
-		if err != nil {
-			return err
-		}
-		ctx := cmd.Context()
-		if flags.all {
-			ns := ""
-			if !flags.allNamespaces {
-				if ns, err = f.namespace(); err != nil {
-					return err
-				}
-			}
-			if refs, err = listObjects(ctx, c, kinds, ns, selector, a); err != nil {
-				return err
-			}
-			if len(refs) == 0 {
-				where := "in namespace " + ns
-				if ns == "" {
-					where = "in any namespace"
-				}
-				fmt.Fprintf(f.streams.ErrOut, "No objects to %s %s.\n", a.verb, where)
-				return nil
-			}
-		} else {
-			ns, err := f.namespace()
-			if err != nil {
-				return err
-			}
-			for i := range refs {
-				refs[i].Namespace = ns
-			}
-		}
-		results := make([]objectResult, len(refs))
-		for i, r := range refs {
-			results[i] = f.apply(ctx, c, a, r, flags.all)
-			if flags.wait && results[i].code == CodeOK && results[i].Error == "" {
-				fmt.Fprintf(f.streams.ErrOut, "%s %s/%s: %s, waiting\n", r.Kind, r.Namespace, r.Name, doneText(a, results[i]))
-			}
-		}
-		if flags.wait {
-			waitHandled(ctx, c, a, results, flags.timeout)
-		}
-		code := CodeOK
-		for _, r := range results {
-			code = worseCode(code, r.code)
-		}
-		if err := flags.out.print(cmd.OutOrStdout(), objectResults{Items: results}, func(w io.Writer) error {
-			for _, r := range results {
-				if r.code != CodeOK {
-					fmt.Fprintf(f.streams.ErrOut, "error: %s\n", resultLine(a, r, flags.wait))
-					continue
-				}
-				fmt.Fprintln(w, resultLine(a, r, flags.wait))
-			}
-			return nil
-		}); err != nil {
-			return remoteError(err)
-		}
-		if code != CodeOK {
-			return &ExitError{Code: code}
-		}
-		return nil
-	}
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return f.runObjectAction(cmd, a, flags, args) }
 	cmd.Args = cobra.ArbitraryArgs
 	cmd.ValidArgsFunction = f.completeObjects(a)
 	cmd.Flags().BoolVar(&flags.all, "all", false, "Every object of the namespace (of KIND only, when given)")
@@ -303,6 +220,101 @@ func newObjectActionCommand(f *factory, a action, cmd *cobra.Command) *cobra.Com
 	cmd.Flags().DurationVar(&flags.timeout, "timeout", defaultTimeout, "How long --wait waits")
 	flags.out = addOutputFlag(cmd, false)
 	return cmd
+}
+
+func (f *factory) runObjectAction(cmd *cobra.Command, a action, flags *objectFlags, args []string) error {
+	if err := flags.out.validate(); err != nil {
+		return err
+	}
+	if flags.timeout <= 0 {
+		return usageErrorf("--timeout must be positive, got %s", flags.timeout)
+	}
+	if err := f.clusterOnly(a.verb); err != nil {
+		return err
+	}
+	refs, kinds, err := parseObjectArgs(a, args, flags.all)
+	if err != nil {
+		return err
+	}
+	if (flags.allNamespaces || flags.selector != "") && !flags.all {
+		return usageErrorf("-A (--all-namespaces) and -l (--selector) need --all; name objects of one namespace with -n")
+	}
+	selector, err := labels.Parse(flags.selector)
+	if err != nil {
+		return usageErrorf("bad --selector: %w", err)
+	}
+	c, err := f.kubeClient()
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	if refs, err = f.targets(ctx, c, a, flags, refs, kinds, selector); err != nil || len(refs) == 0 {
+		return err
+	}
+	results := make([]objectResult, len(refs))
+	for i, r := range refs {
+		results[i] = f.apply(ctx, c, a, r, flags.all)
+		if flags.wait && results[i].code == CodeOK && results[i].Error == "" {
+			fmt.Fprintf(f.streams.ErrOut, "%s %s/%s: %s, waiting\n", r.Kind, r.Namespace, r.Name, doneText(a, results[i]))
+		}
+	}
+	if flags.wait {
+		waitHandled(ctx, c, a, results, flags.timeout)
+	}
+	code := CodeOK
+	for _, r := range results {
+		code = worseCode(code, r.code)
+	}
+	if err := flags.out.print(cmd.OutOrStdout(), objectResults{Items: results}, func(w io.Writer) error {
+		for _, r := range results {
+			if r.code != CodeOK {
+				fmt.Fprintf(f.streams.ErrOut, "error: %s\n", resultLine(a, r, flags.wait))
+				continue
+			}
+			fmt.Fprintln(w, resultLine(a, r, flags.wait))
+		}
+		return nil
+	}); err != nil {
+		return remoteError(err)
+	}
+	if code != CodeOK {
+		return &ExitError{Code: code}
+	}
+	return nil
+}
+
+// targets are the named objects in the namespace of -n, or with --all those listed.
+func (f *factory) targets(ctx context.Context, c client.Client, a action, flags *objectFlags, refs []objectResult,
+	kinds []*kindInfo, selector labels.Selector) ([]objectResult, error) {
+	if !flags.all {
+		ns, err := f.namespace()
+		if err != nil {
+			return nil, err
+		}
+		for i := range refs {
+			refs[i].Namespace = ns
+		}
+		return refs, nil
+	}
+	ns := ""
+	if !flags.allNamespaces {
+		var err error
+		if ns, err = f.namespace(); err != nil {
+			return nil, err
+		}
+	}
+	refs, err := listObjects(ctx, c, kinds, ns, selector, a)
+	if err != nil {
+		return nil, err
+	}
+	if len(refs) == 0 {
+		where := "in namespace " + ns
+		if ns == "" {
+			where = "in any namespace"
+		}
+		fmt.Fprintf(f.streams.ErrOut, "No objects to %s %s.\n", a.verb, where)
+	}
+	return refs, nil
 }
 
 // worseCode is the exit code that wins when objects end differently: an error over a
@@ -495,11 +507,12 @@ func waitHandled(ctx context.Context, c client.Client, a action, results []objec
 			k, _ := lookupKind(r.Kind)
 			obj := k.newObject()
 			if err := c.Get(ctx, client.ObjectKey{Namespace: r.Namespace, Name: r.Name}, obj); err != nil {
-				if ctx.Err() != nil {
-					return false, nil // the timeout, not the cluster
+				if apierrors.IsNotFound(err) {
+					*r = failed(*r, objectError(err, *r, "get"))
+					pending--
 				}
-				*r = failed(*r, objectError(err, *r, "get"))
-				pending--
+				// Anything else (client-side throttling near the deadline, a blip of the API
+				// server) is retried at the next poll; the timeout decides.
 				continue
 			}
 			objects[i] = obj

@@ -3,10 +3,8 @@ package plugin
 import (
 	"context"
 	"testing"
-	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 
 	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
 	"github.com/identityops/sailpoint-mfa-operator/internal/emulator"
@@ -36,16 +34,6 @@ func getProvider(t *testing.T, ns, name string) *mfav1.MfaProviderConfig {
 		t.Fatal(err)
 	}
 	return &p
-}
-
-// eventually waits up to 30s for cond.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 30*time.Second, true,
-		func(context.Context) (bool, error) { return cond(), nil })
-	if err != nil {
-		t.Fatalf("%s: not within 30s", what)
-	}
 }
 
 func TestReconcileWaitSetsTheAnnotationAndPrintsReadyWhenTheOperatorEchoesIt(t *testing.T) {
