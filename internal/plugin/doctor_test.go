@@ -11,15 +11,17 @@ import (
 
 func (w *world) oktaAndKbaObjects() {
 	w.t.Helper()
-	w.create(&mfav1.MfaProviderConfig{
-		ObjectMeta: metav1.ObjectMeta{Name: "okta", Namespace: w.ns},
-		Spec: mfav1.MfaProviderConfigSpec{
-			TenantRef: mfav1.TenantReference{Name: "acme"}, Method: mfav1.MfaMethodOktaVerify,
-			Host: "acme.okta.com", IdentityAttribute: "email",
-			AccessKeySecretRef: mfav1.SecretKeySelector{Name: "okta-mfa", Key: "accessKey"},
-		},
-	})
+	w.createOkta()
 	w.kbaObject()
+}
+
+// withTenantOf creates a namespace with the tenant "acme" whose credentials are id and secret.
+func (w *world) withTenantOf(id, secret string) *world {
+	w.t.Helper()
+	w.ns = createNamespace(w.t)
+	w.createSecret("acme-pat", map[string]string{"clientId": id, "clientSecret": secret})
+	w.createTenant("acme", "acme-pat")
+	return w
 }
 
 func (w *world) kbaObject() {
@@ -73,10 +75,7 @@ func TestDoctorWithAnOrgAdminTokenPassesEveryProbeTheObjectsNeed(t *testing.T) {
 
 func TestDoctorWithAUserTokenNamesTheLevelAndScopeTheConfigsNeed(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, emulator.Config{})
-	w.ns = createNamespace(t)
-	w.createSecret("acme-pat", map[string]string{"clientId": emulator.DefaultUserClientID, "clientSecret": emulator.DefaultUserClientSecret})
-	w.createTenant("acme", "acme-pat")
+	w := newWorld(t, emulator.Config{}).withTenantOf(emulator.DefaultUserClientID, emulator.DefaultUserClientSecret)
 	w.oktaAndKbaObjects()
 
 	res := w.cluster("doctor")
@@ -104,10 +103,7 @@ func TestDoctorWithAUserTokenNamesTheLevelAndScopeTheConfigsNeed(t *testing.T) {
 
 func TestDoctorWithAUserTokenAndOnlyKbaAnswersPasses(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, emulator.Config{})
-	w.ns = createNamespace(t)
-	w.createSecret("acme-pat", map[string]string{"clientId": emulator.DefaultUserClientID, "clientSecret": emulator.DefaultUserClientSecret})
-	w.createTenant("acme", "acme-pat")
+	w := newWorld(t, emulator.Config{}).withTenantOf(emulator.DefaultUserClientID, emulator.DefaultUserClientSecret)
 	w.kbaObject()
 
 	res := w.cluster("doctor")
@@ -122,10 +118,7 @@ func TestDoctorChecksTheScopesOfOperationsItDoesNotCall(t *testing.T) {
 		ClientID: "kba-reader", ClientSecret: "kba-reader-secret-0123", IdentityID: "2c9180947f0ef465017f215cbcfd0099",
 		Name: "reader", Level: emulator.LevelUser, Scopes: []string{"idn:mfa-kba:read"},
 	}}})
-	w.addSecret("kba-reader-secret-0123")
-	w.ns = createNamespace(t)
-	w.createSecret("acme-pat", map[string]string{"clientId": "kba-reader", "clientSecret": "kba-reader-secret-0123"})
-	w.createTenant("acme", "acme-pat")
+	w.withTenantOf("kba-reader", "kba-reader-secret-0123")
 	w.kbaObject()
 
 	res := w.cluster("doctor", "-o", "json")

@@ -16,6 +16,14 @@ func managedOkta(t *testing.T, extra map[string]string, accessKey string) *world
 	t.Helper()
 	w := newWorld(t, emulator.Config{}).managed(extra).inCluster()
 	w.createSecret("okta-mfa", map[string]string{"accessKey": accessKey})
+	w.createOkta()
+	return w
+}
+
+// createOkta creates the MfaProviderConfig "okta" of tenant "acme", with its access key in
+// the Secret "okta-mfa".
+func (w *world) createOkta() {
+	w.t.Helper()
 	w.create(&mfav1.MfaProviderConfig{
 		ObjectMeta: metav1.ObjectMeta{Name: "okta", Namespace: w.ns},
 		Spec: mfav1.MfaProviderConfigSpec{
@@ -24,7 +32,6 @@ func managedOkta(t *testing.T, extra map[string]string, accessKey string) *world
 			AccessKeySecretRef: mfav1.SecretKeySelector{Name: "okta-mfa", Key: "accessKey"},
 		},
 	})
-	return w
 }
 
 func getProvider(t *testing.T, ns, name string) *mfav1.MfaProviderConfig {

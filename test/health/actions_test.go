@@ -41,34 +41,19 @@ func readScript(t *testing.T, parts ...string) string {
 	return string(b)
 }
 
-// newArgoState is a Lua state as Argo CD's util/lua builds one for actions (useOpenLibs
-// false): package, base and table, and its "safe" os library, which has only time and date.
-func newArgoState(u *unstructured.Unstructured) (*lua.LState, context.CancelFunc, error) {
-	l := lua.NewState(lua.Options{SkipOpenLibs: true})
-	for _, lib := range []struct {
-		name string
-		open lua.LGFunction
-	}{
-		{lua.LoadLibName, lua.OpenPackage},
-		{lua.BaseLibName, lua.OpenBase},
-		{lua.TabLibName, lua.OpenTable},
-		{lua.OsLibName, lua.OpenOs},
-	} {
-		if err := l.CallByParam(lua.P{Fn: l.NewFunction(lib.open), NRet: 0, Protect: true}, lua.LString(lib.name)); err != nil {
-			l.Close()
-			return nil, nil, err
-		}
+// runActionScript runs an actions script the way Argo CD's util/lua does for resource
+// actions: the libraries of a health check plus its "safe" os library, which has only time
+// and date. It returns what the script returned, as JSON-like Go values.
+func runActionScript(script string, u *unstructured.Unstructured) (any, error) {
+	l, done, err := newArgoState(u, true)
+	if err != nil {
+		return nil, err
 	}
-	full := l.GetGlobal("os").(*lua.LTable)
-	safe := l.NewTable()
-	for _, fn := range []string{"time", "date"} {
-		safe.RawSetString(fn, full.RawGetString(fn))
+	defer done()
+	if err := l.DoString(script); err != nil {
+		return nil, err
 	}
-	l.SetGlobal("os", safe)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	l.SetContext(ctx)
-	l.SetGlobal("obj", decodeValue(l, u.Object))
-	return l, func() { cancel(); l.Close() }, nil
+	return encodeValue(l.Get(-1)), nil
 }
 
 // argoAction is what Argo CD reads from one entry of the table discovery.lua returns.
@@ -78,15 +63,11 @@ type argoAction struct {
 
 // runDiscovery runs discovery.lua and returns the actions it offers.
 func runDiscovery(script string, u *unstructured.Unstructured) (map[string]argoAction, error) {
-	l, done, err := newArgoState(u)
+	v, err := runActionScript(script, u)
 	if err != nil {
 		return nil, err
 	}
-	defer done()
-	if err := l.DoString(script); err != nil {
-		return nil, err
-	}
-	b, err := json.Marshal(encodeValue(l.Get(-1)))
+	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
@@ -97,17 +78,13 @@ func runDiscovery(script string, u *unstructured.Unstructured) (map[string]argoA
 // runAction runs an action.lua and returns the object it returns, as Argo CD does before
 // patching the live object with the difference.
 func runAction(script string, u *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-	l, done, err := newArgoState(u)
+	v, err := runActionScript(script, u)
 	if err != nil {
 		return nil, err
 	}
-	defer done()
-	if err := l.DoString(script); err != nil {
-		return nil, err
-	}
-	m, ok := encodeValue(l.Get(-1)).(map[string]any)
+	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("action returned %s, not an object", l.Get(-1).Type())
+		return nil, fmt.Errorf("action returned %T, not an object", v)
 	}
 	return &unstructured.Unstructured{Object: m}, nil
 }
