@@ -39,6 +39,7 @@ helm-sync: ## Copy the generated CRDs, the manager's RBAC rules and the alerts i
 	cp config/crd/bases/*.yaml "$(CHART_DIR)/files/crds/"
 	cp config/rbac/role.yaml "$(CHART_DIR)/files/manager-role.yaml"
 	cp config/prometheus/prometheus_rule.yaml "$(CHART_DIR)/files/prometheus-rule.yaml"
+	cp config/grafana/sailpoint-mfa-operator.json "$(CHART_DIR)/files/grafana-dashboard.json"
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.
@@ -55,6 +56,11 @@ vet: ## Run go vet against code.
 .PHONY: test
 test: manifests generate fmt vet envtest helm build-installer monitoring-crds ## Run every test (but the fault suite: make test-fault) on a real kube-apiserver and etcd.
 	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" go test $$(go list ./... | grep -v /test/fault) -coverprofile cover.out
+	$(MAKE) test-promql
+
+.PHONY: test-promql
+test-promql: envtest ## Check the dashboard's and the alerts' PromQL against a running manager (module test/promql, which keeps the Prometheus parser out of go.mod).
+	cd test/promql && KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" go test -count=1 ./...
 
 ## The fault suite runs bin/manager, bin/sailpoint-emulator and envtest's control plane as
 ## processes and prints a table of figures at the end. FAULT_RUN selects tests (go test -run).
@@ -150,7 +156,7 @@ helm-lint: helm ## Lint the Helm chart (strict), with its default values and wit
 	"$(HELM)" lint --strict $(CHART_DIR)
 	"$(HELM)" lint --strict $(CHART_DIR) --set 'watchNamespaces={team-a,team-b}' \
 		--set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true \
-		--set replicaCount=2 --set 'shards={shard1,shard2}'
+		--set replicaCount=2 --set 'shards={shard1,shard2}' --set metrics.grafanaDashboard.enabled=true
 
 ##@ Dependencies
 

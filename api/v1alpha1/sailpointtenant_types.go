@@ -198,6 +198,8 @@ type SailPointTenantStatus struct {
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
 // +kubebuilder:printcolumn:name="Base URL",type=string,JSONPath=`.spec.baseURL`
 // +kubebuilder:printcolumn:name="API",type=string,JSONPath=`.status.configurationAPI`,priority=1,description="API of the configuration operations: v1 or v3"
+// +kubebuilder:printcolumn:name="Identity",type=string,JSONPath=`.status.identityID`,priority=1
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
 // SailPointTenant says where and as whom to call SailPoint Identity Security Cloud: the

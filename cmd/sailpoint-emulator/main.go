@@ -197,10 +197,12 @@ func printBanner(w io.Writer, baseURL string, o *options) {
 	}
 	p("")
 	p("Admin endpoints (no auth, loopback clients only):")
+	p("  GET %s/admin/	this list, as JSON", baseURL)
 	p("  GET %s/admin/requests\tredacted request log", baseURL)
 	p("  DELETE %s/admin/requests\tclear the request log", baseURL)
 	p("  GET|PUT %s/admin/faults\tfaults, e.g. {\"rateLimit\":2,\"retryAfter\":\"3s\",\"serverErrors\":1,\"latency\":\"200ms\",\"tokenLifetime\":\"30s\",\"pathPrefix\":\"/v3/mfa/okta-verify\",\"v1Disabled\":true,\"deprecatedV3\":true}", baseURL)
 	p("  \tconnection faults: {\"resets\":1,\"hangs\":1,\"htmlErrors\":1,\"malformedBodies\":1}, or {\"neverAnswer\":\"hang\"} (or \"reset\") until replaced")
+	p("  GET %s/admin/sent-tokens\tthe one-time codes token/send \"sent\" (a real tenant never shows them)", baseURL)
 	p("  POST %s/admin/expire-tokens\texpire every issued token", baseURL)
 	p("  POST %s/admin/reset\tforget configs, answers, verifications, faults and the log", baseURL)
 	p("")

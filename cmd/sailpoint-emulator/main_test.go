@@ -100,7 +100,7 @@ func TestServesPrintsCredentialsLogsRequestsAndShutsDown(t *testing.T) {
 	for _, want := range []string{
 		emulator.DefaultAdminClientID, emulator.DefaultAdminClientSecret,
 		emulator.DefaultUserClientID, emulator.DefaultUserClientSecret,
-		"/admin/requests", "/admin/faults", "/admin/expire-tokens", "/admin/reset",
+		"/admin/requests", "/admin/faults", "/admin/expire-tokens", "/admin/reset", "/admin/sent-tokens", "/admin/ ",
 		baseURL + "/oauth/token",
 	} {
 		if !strings.Contains(banner, want) {

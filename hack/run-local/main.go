@@ -59,6 +59,8 @@ func run() error {
 	defer func() {
 		step("Stopping the control plane")
 		_ = cp.Stop()
+		// The kubeconfig names a control plane that is gone once run-local ends (Ctrl-C too).
+		_ = os.Remove(cp.Kubeconfig)
 	}()
 
 	step("Starting the SailPoint emulator on http://%s", emulatorAddr)
@@ -96,15 +98,27 @@ func run() error {
 	}
 	abs, _ := filepath.Abs(cp.Kubeconfig)
 	kubectlPath, _ := filepath.Abs(filepath.Join(assets, "kubectl"))
+	pluginDir, _ := filepath.Abs("bin")
 	fmt.Printf(`
 Every sample is Ready. Point kubectl at the local cluster with:
 
-    export KUBECONFIG=%s
-    %s get mfa -A
-    %s describe mfaproviderconfig okta
+    export KUBECONFIG=%[1]s
+    alias kubectl=%[2]s
+    kubectl get mfa -A
+    kubectl describe mfaproviderconfig okta
 
-The emulator's admin endpoints are at http://%s/admin/ (requests, faults, reset).
-`, abs, kubectlPath, kubectlPath, emulatorAddr)
+The kubectl mfa plugin is bin/kubectl-mfa; put it on the PATH to use it through kubectl:
+
+    export PATH=%[3]s:$PATH
+    kubectl mfa status -A
+    kubectl mfa doctor
+    kubectl mfa reconcile mfapc/okta --wait
+    kubectl mfa token send --alias will.albin --delivery EMAIL_WORK
+
+The emulator's admin endpoints are listed at http://%[4]s/admin/: the request log, faults,
+the one-time codes token send "sent" (http://%[4]s/admin/sent-tokens; a real tenant never
+shows them), token expiry and reset. Ctrl-C stops everything and removes the kubeconfig.
+`, abs, kubectlPath, pluginDir, emulatorAddr)
 	if oneshot {
 		step("RUN_LOCAL_ONESHOT=1: done")
 		return nil

@@ -6,36 +6,55 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 )
 
-// serveAdmin serves the unauthenticated test and demo endpoints. They answer only
-// clients on a loopback address, are neither logged nor subject to faults or latency,
-// and never return a secret value.
-//
-//	GET    /admin/requests       the redacted request log, oldest first (JSON array of Request)
-//	DELETE /admin/requests       clear the request log (204)
-//	GET    /admin/faults         the faults still to be injected
-//	PUT    /admin/faults         replace the faults (see faultsJSON); answers the new faults
-//	POST   /admin/expire-tokens  every issued token becomes expired (204)
-//	POST   /admin/reset          Reset: back to the initial state, tokens kept (204)
+// adminEndpoint is one of the unauthenticated test and demo endpoints.
+type adminEndpoint struct {
+	Path        string   `json:"path"`
+	Methods     []string `json:"methods"`
+	Description string   `json:"description"`
+}
+
+// adminEndpoints are listed, in this order, by GET /admin/.
+var adminEndpoints = []adminEndpoint{
+	{"/admin/", []string{http.MethodGet}, "this index"},
+	{"/admin/requests", []string{http.MethodGet, http.MethodDelete}, "GET: the redacted request log, oldest first; DELETE: clear it"},
+	{"/admin/faults", []string{http.MethodGet, http.MethodPut}, "GET: the faults still to be injected; PUT: replace them (JSON, see docs/emulator.md)"},
+	{"/admin/sent-tokens", []string{http.MethodGet}, "the one-time codes that POST /v3/mfa/token/send \"sent\", by user alias (emulator only: a real tenant never shows them)"},
+	{"/admin/expire-tokens", []string{http.MethodPost}, "every issued access token becomes expired"},
+	{"/admin/reset", []string{http.MethodPost}, "back to the initial state (tokens kept)"},
+}
+
+// adminIndex is the body of GET /admin/.
+type adminIndex struct {
+	Endpoints []adminEndpoint `json:"endpoints"`
+	Note      string          `json:"note"`
+}
+
+// serveAdmin serves the unauthenticated test and demo endpoints of adminEndpoints. They
+// answer only clients on a loopback address, and are neither logged nor subject to faults
+// or latency. They never return a credential; /admin/sent-tokens returns the one-time
+// codes the emulator made up, which a real tenant sends by SMS or e-mail instead.
 func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	if !isLoopback(r.RemoteAddr) {
 		writeResponse(w, forbidden("Admin endpoints answer loopback clients only."))
 		return
 	}
-	allowed := map[string][]string{
-		"/admin/requests":      {http.MethodGet, http.MethodDelete},
-		"/admin/faults":        {http.MethodGet, http.MethodPut},
-		"/admin/expire-tokens": {http.MethodPost},
-		"/admin/reset":         {http.MethodPost},
+	path := r.URL.Path
+	if path == "/admin" {
+		path = "/admin/"
 	}
-	methods, known := allowed[r.URL.Path]
-	if !known {
+	i := slices.IndexFunc(adminEndpoints, func(a adminEndpoint) bool { return a.Path == path })
+	if i < 0 {
 		writeResponse(w, notFound())
 		return
 	}
 	noContent := response{status: http.StatusNoContent}
-	switch r.Method + " " + r.URL.Path {
+	switch r.Method + " " + path {
+	case "GET /admin/":
+		writeResponse(w, ok(adminIndex{Endpoints: adminEndpoints,
+			Note: "Test and demo endpoints of the SailPoint emulator, for loopback clients only; a real SailPoint tenant has none of them."}))
 	case "GET /admin/requests":
 		writeResponse(w, ok(e.Requests()))
 	case "DELETE /admin/requests":
@@ -45,6 +64,8 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		writeResponse(w, ok(toFaultsJSON(e.CurrentFaults())))
 	case "PUT /admin/faults":
 		writeResponse(w, e.putFaults(r))
+	case "GET /admin/sent-tokens":
+		writeResponse(w, ok(e.SentTokens()))
 	case "POST /admin/expire-tokens":
 		e.ExpireTokens()
 		writeResponse(w, noContent)
@@ -53,7 +74,7 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		writeResponse(w, noContent)
 	default:
 		resp := errorResponse(http.StatusMethodNotAllowed, detailMethodNotAllowed, "")
-		resp.header = http.Header{"Allow": methods}
+		resp.header = http.Header{"Allow": adminEndpoints[i].Methods}
 		writeResponse(w, resp)
 	}
 }

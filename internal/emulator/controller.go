@@ -301,3 +301,27 @@ func (e *Emulator) LastSentToken(userAlias string) (code string, ok bool) {
 	}
 	return s.code, true
 }
+
+// SentToken is a one-time code the emulator "sent" with POST /v3/mfa/token/send. A real
+// tenant delivers it by SMS, voice or e-mail and never shows it; the emulator shows it on
+// GET /admin/sent-tokens so that kubectl mfa token verify can be tried locally.
+type SentToken struct {
+	UserAlias    string `json:"userAlias"`
+	DeliveryType string `json:"deliveryType"`
+	RequestID    string `json:"requestId"`
+	Code         string `json:"code"`
+	// Status is PENDING until the code is checked, then SUCCESS (used up) or LOCKOUT.
+	Status string `json:"status"`
+}
+
+// SentTokens returns the last code sent to each user alias, by alias.
+func (e *Emulator) SentTokens() []SentToken {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]SentToken, 0, len(e.st.sent))
+	for alias, s := range e.st.sent {
+		out = append(out, SentToken{UserAlias: alias, DeliveryType: s.deliveryType, RequestID: s.requestID, Code: s.code, Status: s.status})
+	}
+	slices.SortFunc(out, func(a, b SentToken) int { return strings.Compare(a.UserAlias, b.UserAlias) })
+	return out
+}

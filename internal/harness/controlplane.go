@@ -1,9 +1,11 @@
 package harness
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"net"
 	"net/url"
 	"os"
@@ -93,18 +95,18 @@ func (c *ControlPlane) StopAPIServer() error {
 	if err != nil {
 		return err
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	// Poll until the port refuses connections.
+	err = wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
 		conn, err := net.DialTimeout("tcp", u.Host, time.Second)
 		if err != nil {
-			return nil
+			return true, nil
 		}
-		_ = conn.Close()
-		if time.Now().After(deadline) {
-			return fmt.Errorf("kube-apiserver still answers on %s", u.Host)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return false, conn.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("kube-apiserver still answers on %s: %w", u.Host, err)
 	}
+	return nil
 }
 
 // StartAPIServer starts kube-apiserver again on the same port, certificates and etcd.

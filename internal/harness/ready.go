@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"strings"
 	"time"
 
@@ -55,22 +56,19 @@ func NotReady(ctx context.Context, c client.Client, opts ...client.ListOption) (
 // WaitReady waits until every object of the three kinds (that opts select) is Ready; on
 // timeout it names those that are not.
 func WaitReady(ctx context.Context, c client.Client, timeout time.Duration, opts ...client.ListOption) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		pending, err := NotReady(ctx, c, opts...)
-		if err == nil && len(pending) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			if err != nil {
-				return err
-			}
-			return fmt.Errorf("not Ready after %s:\n  %s", timeout, strings.Join(pending, "\n  "))
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+	var pending []string
+	var lastErr error
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		pending, lastErr = NotReady(ctx, c, opts...)
+		return lastErr == nil && len(pending) == 0, nil
+	})
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case lastErr != nil:
+		return lastErr
 	}
+	return fmt.Errorf("not Ready after %s:\n  %s", timeout, strings.Join(pending, "\n  "))
 }

@@ -46,6 +46,8 @@ type world struct {
 	forwarded []string
 	secrets   []string
 	printed   strings.Builder
+	// labels are put on every object of the three kinds the world creates.
+	labels map[string]string
 }
 
 // newWorld starts an emulator configured with cfg, with Okta Verify and Duo Web configured
@@ -71,6 +73,18 @@ func newWorld(t *testing.T, cfg emulator.Config) *world {
 		srv.Close()
 		w.checkNoSecretPrinted()
 	})
+	return w
+}
+
+// managed starts the operator's manager and has it reconcile the world's objects: call it
+// before inCluster. extra labels go on every object too.
+func (w *world) managed(extra map[string]string) *world {
+	w.t.Helper()
+	startManager(w.t)
+	w.labels = map[string]string{managedLabel: "plugin-test"}
+	for k, v := range extra {
+		w.labels[k] = v
+	}
 	return w
 }
 
@@ -119,6 +133,16 @@ func (w *world) createTenant(name, secret string) *mfav1.SailPointTenant {
 
 func (w *world) create(obj client.Object) {
 	w.t.Helper()
+	if _, ok := obj.(*corev1.Secret); !ok && len(w.labels) > 0 {
+		l := obj.GetLabels()
+		if l == nil {
+			l = map[string]string{}
+		}
+		for k, v := range w.labels {
+			l[k] = v
+		}
+		obj.SetLabels(l)
+	}
 	if err := k8s.Create(context.Background(), obj); err != nil {
 		w.t.Fatalf("create %T %s: %v", obj, obj.GetName(), err)
 	}

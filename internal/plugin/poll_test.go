@@ -41,3 +41,12 @@ func TestPollErrors(t *testing.T) {
 	expectCode(t, res, CodeError)
 	expectContains(t, res.stderr, "error: sailpoint: poll duo-web verification: 400")
 }
+
+func TestPollCountsReadAsEnglish(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int]string{0: "0 polls", 1: "1 poll", 2: "2 polls"} {
+		if got := polls(n); got != want {
+			t.Errorf("polls(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -167,17 +168,31 @@ PENDING at --timeout); 2 usage error; 3 SailPoint or cluster error.`,
 		newTokenCommand(f),
 		newKbaCommand(f),
 		newPollCommand(f),
+		newReconcileCommand(f),
+		newSuspendCommand(f),
+		newResumeCommand(f),
+		newDoctorCommand(f),
 	)
 	return root
 }
 
-// groupRunE shows the help of a command that only groups subcommands, and refuses an
-// unknown subcommand.
+// groupRunE runs for a command that only groups subcommands: kubectl mfa alone shows its
+// help; a group without a subcommand, or with an unknown one, is a usage error that names
+// the subcommands.
 func groupRunE(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
 		return usageErrorf("unknown command %q for %q", args[0], cmd.CommandPath())
 	}
-	return cmd.Help()
+	if !cmd.HasParent() {
+		return cmd.Help()
+	}
+	var names []string
+	for _, sub := range cmd.Commands() {
+		if sub.IsAvailableCommand() {
+			names = append(names, sub.Name())
+		}
+	}
+	return usageErrorf("%s needs a subcommand: %s", cmd.CommandPath(), strings.Join(names, ", "))
 }
 
 // exactArgs is cobra.ExactArgs with a usage error naming the arguments.

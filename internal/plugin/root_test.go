@@ -54,9 +54,14 @@ func TestEveryCommandHasMachineReadableOutput(t *testing.T) {
 
 func TestGroupCommandsShowHelpAndRefuseUnknownSubcommands(t *testing.T) {
 	t.Parallel()
-	res := run(t, invocation{}, "token")
+	for group, subs := range map[string]string{"token": "send, verify", "verify": "duo-web, okta-verify", "kba": "authenticate"} {
+		res := run(t, invocation{}, group)
+		expectCode(t, res, CodeUsage)
+		expectContains(t, res.stderr, "kubectl mfa "+group+" needs a subcommand: "+subs, "See 'kubectl mfa "+group+" --help' for usage.")
+	}
+	res := run(t, invocation{})
 	expectCode(t, res, CodeOK)
-	expectContains(t, res.stdout, "kubectl mfa token [command]", "send", "verify")
+	expectContains(t, res.stdout, "kubectl mfa [command]")
 
 	res = run(t, invocation{}, "token", "resend")
 	expectCode(t, res, CodeUsage)

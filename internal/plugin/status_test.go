@@ -2,6 +2,8 @@ package plugin
 
 import (
 	"context"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -161,4 +163,18 @@ func TestStatusWithoutACluster(t *testing.T) {
 	w := newWorld(t, emulator.Config{})
 	res := w.exec(invocation{}, "--kubeconfig", t.TempDir()+"/missing", "status")
 	expectCode(t, res, CodeError)
+}
+
+// kubectl get -o wide shows the CRDs' priority-1 printer columns: the Ready message, and
+// the tenant and spec.suspend of the managed kinds.
+func TestKubectlGetWideAddsTheMessageAndTenantColumns(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, emulator.Config{}).inCluster()
+	w.populate()
+	out, err := exec.Command(filepath.Join(binaryAssets(), "kubectl"), "--kubeconfig", kubeconfigPath, "-n", w.ns,
+		"get", "sailpointtenants,mfaproviderconfigs", "-o", "wide").CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl get -o wide: %v\n%s", err, out)
+	}
+	expectContains(t, string(out), "IDENTITY", "TENANT", "SUSPENDED", "MESSAGE", "MFA Method is disabled.", "Obtained a token")
 }

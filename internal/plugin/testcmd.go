@@ -48,11 +48,23 @@ Exit code 1 when the test FAILED.`,
   # Without a cluster, as JSON
   kubectl mfa test duo-web --base-url https://acme.api.identitynow.com -o json`,
 		Args: exactArgs(1, "one argument: okta-verify, duo-web or an MfaProviderConfig name"),
-		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
-			return []cobra.Completion{string(sailpoint.MethodOktaVerify), string(sailpoint.MethodDuoWeb)}, cobra.ShellCompDirectiveNoFileComp
+			out := []cobra.Completion{string(sailpoint.MethodOktaVerify), string(sailpoint.MethodDuoWeb)}
+			if f.baseURL != "" {
+				return out, cobra.ShellCompDirectiveNoFileComp
+			}
+			// The namespace's MfaProviderConfigs; without a cluster, the methods only.
+			k, _ := lookupKind(kindProvider)
+			names, err := f.objectNames(cmd.Context(), k)
+			if err == nil {
+				for _, n := range names {
+					out = append(out, cobra.CompletionWithDesc("mfapc/"+n, "MfaProviderConfig"))
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.validate(); err != nil {
@@ -69,17 +81,17 @@ Exit code 1 when the test FAILED.`,
 					return err
 				}
 			default:
-				name := arg
+				name, explicit := arg, false
 				if prefix, rest, found := strings.Cut(arg, "/"); found {
 					switch strings.ToLower(prefix) {
 					case "mfaproviderconfig", "mfaproviderconfigs", "mfapc":
-						name = rest
+						name, explicit = rest, true
 					default:
 						return usageErrorf("%q is not okta-verify, duo-web or an MfaProviderConfig (mfapc/NAME)", arg)
 					}
 				}
 				var err error
-				if t, res.MfaProviderConfig, res.Method, err = f.providerTarget(cmd, name); err != nil {
+				if t, res.MfaProviderConfig, res.Method, err = f.providerTarget(cmd, name, explicit); err != nil {
 					return err
 				}
 			}
@@ -110,8 +122,9 @@ Exit code 1 when the test FAILED.`,
 }
 
 // providerTarget reads the MfaProviderConfig name of the namespace and returns its
-// tenant, its namespace/name and its method.
-func (f *factory) providerTarget(cmd *cobra.Command, name string) (t *target, fullName, method string, err error) {
+// tenant, its namespace/name and its method. explicit says the argument named the kind
+// (mfapc/NAME), so a missing object is not offered as a method name.
+func (f *factory) providerTarget(cmd *cobra.Command, name string, explicit bool) (t *target, fullName, method string, err error) {
 	if err := f.clusterOnly("an MfaProviderConfig"); err != nil {
 		return nil, "", "", err
 	}
@@ -125,6 +138,9 @@ func (f *factory) providerTarget(cmd *cobra.Command, name string) (t *target, fu
 	}
 	var p mfav1.MfaProviderConfig
 	if err := c.Get(cmd.Context(), client.ObjectKey{Namespace: ns, Name: name}, &p); err != nil {
+		if apierrors.IsNotFound(err) && explicit {
+			return nil, "", "", remoteErrorf("MfaProviderConfig %q not found in namespace %q", name, ns)
+		}
 		if apierrors.IsNotFound(err) {
 			return nil, "", "", remoteErrorf("%q is neither okta-verify, duo-web nor an MfaProviderConfig in namespace %q", name, ns)
 		}

@@ -92,6 +92,17 @@ func TestTestByMfaProviderConfigNameUsesItsMethodAndTenant(t *testing.T) {
 	res = w.cluster("test", "nothing-here")
 	expectCode(t, res, CodeError)
 	expectContains(t, res.stderr, `"nothing-here" is neither okta-verify, duo-web nor an MfaProviderConfig`)
+
+	// With the kind named, a missing object is just that.
+	res = w.cluster("test", "mfapc/nosuch")
+	expectCode(t, res, CodeError)
+	expectContains(t, res.stderr, `MfaProviderConfig "nosuch" not found in namespace "`+w.ns+`"`)
+	expectNotContains(t, res.stderr, "neither")
+
+	// Completion offers the methods and the namespace's MfaProviderConfigs.
+	res = w.cluster("__complete", "test", "")
+	expectCode(t, res, CodeOK)
+	expectContains(t, res.stdout, "okta-verify\n", "duo-web\n", "mfapc/duo\tMfaProviderConfig\n")
 }
 
 func TestTestWithTwoTenantsAsksForTenantAndListsBoth(t *testing.T) {

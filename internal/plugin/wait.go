@@ -142,7 +142,7 @@ func printVerification(cmd *cobra.Command, out *outputFlag, v *verification, w w
 			if v.Interrupted {
 				why = "when interrupted"
 			}
-			fmt.Fprintf(wr, "%s: still PENDING %s (request %s, %d polls)\n", subject, why, v.RequestID, v.Polls)
+			fmt.Fprintf(wr, "%s: still PENDING %s (request %s, %s)\n", subject, why, v.RequestID, polls(v.Polls))
 			fmt.Fprintf(wr, "Resume with: kubectl mfa poll %s %s\n", v.Method, v.RequestID)
 		default:
 			line := subject + ": " + orDash(v.Status)
@@ -154,7 +154,7 @@ func printVerification(cmd *cobra.Command, out *outputFlag, v *verification, w w
 				details = append(details, "request "+v.RequestID)
 			}
 			if v.Polls > 0 {
-				details = append(details, fmt.Sprintf("%d polls", v.Polls))
+				details = append(details, polls(v.Polls))
 			}
 			details = append(details, v.Elapsed)
 			fmt.Fprintf(wr, "%s (%s)\n", line, strings.Join(details, ", "))
@@ -165,4 +165,12 @@ func printVerification(cmd *cobra.Command, out *outputFlag, v *verification, w w
 		return remoteError(err)
 	}
 	return verificationOutcome(v)
+}
+
+// polls is "1 poll" or "N polls".
+func polls(n int) string {
+	if n == 1 {
+		return "1 poll"
+	}
+	return fmt.Sprintf("%d polls", n)
 }

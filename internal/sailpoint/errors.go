@@ -78,8 +78,16 @@ func (e *APIError) Error() string {
 	if len(details) > 0 {
 		b.WriteString(" (" + strings.Join(details, ", ") + ")")
 	}
-	if len(e.Messages) > 0 {
-		b.WriteString(": " + strings.Join(e.Messages, "; "))
+	for i, m := range e.Messages {
+		switch {
+		case i == 0:
+			b.WriteString(": ")
+		case strings.HasSuffix(e.Messages[i-1], "."):
+			b.WriteString(" ") // sentences follow each other without a "; " after their period
+		default:
+			b.WriteString("; ")
+		}
+		b.WriteString(m)
 	}
 	return b.String()
 }

@@ -415,3 +415,19 @@ func TestHoldErrorsMatchTheirReasonAndSayWhatHappened(t *testing.T) {
 		}
 	}
 }
+
+func TestAPIErrorJoinsSentencesWithoutASemicolonAfterTheirPeriod(t *testing.T) {
+	e := &APIError{StatusCode: 403, Operation: "test okta-verify config", Messages: []string{
+		"The server understood the request but refuses to authorize it.",
+		"The user level USER is not allowed for this operation; required: ORG_ADMIN.",
+	}}
+	want := "sailpoint: test okta-verify config: 403 forbidden: The server understood the request but refuses to authorize it. " +
+		"The user level USER is not allowed for this operation; required: ORG_ADMIN."
+	if got := e.Error(); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	e.Messages = []string{"invalid_client", "Bad credentials"}
+	if got := e.Error(); !strings.HasSuffix(got, ": invalid_client; Bad credentials") {
+		t.Errorf("got %q, want fragments joined with a semicolon", got)
+	}
+}

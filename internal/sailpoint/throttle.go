@@ -149,8 +149,13 @@ type throttle struct {
 	// is when the last one was recorded.
 	failures    int
 	lastFailure time.Time
-	// probing is set while the one request that may end an unreachable hold is in flight.
+	// probing is set while the one request that may end an unreachable hold, or the first
+	// after a 429's hold, is in flight.
 	probing bool
+	// afterRateLimit is set from a 429 until a request gets another answer: when the hold
+	// has passed, one request goes first, so that callers that waited together do not all
+	// call at once into a limit that may not have reset yet.
+	afterRateLimit bool
 }
 
 // hold is a refusal: why, until when, and the time left then.
@@ -230,6 +235,8 @@ func (t *throttle) heldLocked(now time.Time) (hold, bool) {
 		h = hold{reason: HoldRateLimited, until: t.rateLimitedUntil}
 	case now.Before(t.unreachableUntil):
 		h.until = t.unreachableUntil
+	case t.afterRateLimit && t.probing:
+		h = hold{reason: HoldRateLimited, until: now.Add(probeWait)}
 	case t.failures > 0 && t.probing:
 		h.until = now.Add(probeWait)
 	default:
@@ -242,14 +249,15 @@ func (t *throttle) heldLocked(now time.Time) (hold, bool) {
 // admit lets one request through unless a hold is in force. After an
 // unreachable hold has passed, only one request at a time (the probe) goes
 // out until one gets an answer, so that a tenant that still does not answer
-// costs one timeout, not one per caller.
+// costs one timeout, not one per caller; after a 429's hold, likewise until
+// one gets an answer other than 429.
 func (t *throttle) admit(now time.Time) (permit, hold, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if h, held := t.heldLocked(now); held {
 		return permit{}, h, false
 	}
-	p := permit{sentAt: now, probe: t.failures > 0}
+	p := permit{sentAt: now, probe: t.failures > 0 || t.afterRateLimit}
 	t.probing = p.probe
 	return p, hold{}, true
 }
@@ -267,12 +275,13 @@ func (t *throttle) settle(p permit, o outcome, retryAfter time.Duration, now tim
 	case outcomeNone:
 		return hold{}, false
 	case outcomeAnswered:
-		t.failures, t.unreachableUntil = 0, time.Time{}
+		t.failures, t.unreachableUntil, t.afterRateLimit = 0, time.Time{}, false
 		return hold{}, false
 	case outcomeRateLimited:
-		t.failures, t.unreachableUntil = 0, time.Time{}
+		t.failures, t.unreachableUntil, t.afterRateLimit = 0, time.Time{}, true
 		t.rateLimitedUntil = laterOf(t.rateLimitedUntil, now.Add(max(retryAfter, MinRateLimitHold)))
 	case outcomeUnreachable:
+		t.afterRateLimit = false
 		// Requests that were in flight when the last failure was recorded
 		// fail for the same reason: they do not lengthen the backoff.
 		if t.failures == 0 || !p.sentAt.Before(t.lastFailure) {

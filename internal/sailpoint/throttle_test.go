@@ -342,6 +342,43 @@ func TestARefusedConnectionHoldsTheClient(t *testing.T) {
 	}
 }
 
+func TestAfterA429sHoldOnlyOneRequestGoesFirst(t *testing.T) {
+	ft := newFakeTenant(t)
+	arrived, release := make(chan struct{}), make(chan struct{})
+	ft.setAPI(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-release
+		respond(http.StatusOK, `{}`)(w, r)
+	})
+	c := newTestClient(t, ft)
+	clock := useFakeClock(c)
+	if _, err := c.Token(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// A 429 whose Retry-After has passed.
+	p, _, _ := c.throttle.admit(clock.Now())
+	h, _ := c.throttle.settle(p, outcomeRateLimited, 2*time.Second, clock.Now())
+	clock.Advance(h.left)
+
+	first := make(chan error, 1)
+	go func() {
+		_, err := c.GetOktaConfig(context.Background())
+		first <- err
+	}()
+	<-arrived
+	// Callers that waited for the same Retry-After do not all call at once.
+	_, err := c.GetDuoConfig(t.Context())
+	wantHeld(t, ft, err, HoldRateLimited, probeWait)
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatalf("first request: %v", err)
+	}
+	go func() { <-arrived }()
+	if _, err := c.GetDuoConfig(t.Context()); err != nil {
+		t.Errorf("after the first request got its answer: %v", err)
+	}
+}
+
 func TestAfterAnUnreachableHoldOnlyOneProbeIsInFlight(t *testing.T) {
 	ft := newFakeTenant(t)
 	arrived, release := make(chan struct{}), make(chan struct{})

@@ -33,24 +33,11 @@ type argoHealth struct {
 // become numbers, lists become sequences), and the returned table read as {status, message}.
 // Argo CD also loads a restricted os library, which the script does not use.
 func runHealthLua(script string, u *unstructured.Unstructured) (argoHealth, error) {
-	l := lua.NewState(lua.Options{SkipOpenLibs: true})
-	defer l.Close()
-	for _, lib := range []struct {
-		name string
-		open lua.LGFunction
-	}{
-		{lua.LoadLibName, lua.OpenPackage},
-		{lua.BaseLibName, lua.OpenBase},
-		{lua.TabLibName, lua.OpenTable},
-	} {
-		if err := l.CallByParam(lua.P{Fn: l.NewFunction(lib.open), NRet: 0, Protect: true}, lua.LString(lib.name)); err != nil {
-			return argoHealth{}, err
-		}
+	l, done, err := newArgoState(u, false)
+	if err != nil {
+		return argoHealth{}, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	l.SetContext(ctx)
-	l.SetGlobal("obj", decodeValue(l, u.Object))
+	defer done()
 	if err := l.DoString(script); err != nil {
 		return argoHealth{}, err
 	}
@@ -83,6 +70,40 @@ func runHealthLua(script string, u *unstructured.Unstructured) (argoHealth, erro
 		return argoHealth{}, fmt.Errorf("Lua returned an invalid health status %q", h.Status)
 	}
 	return h, nil
+}
+
+// newArgoState is a Lua state as Argo CD's util/lua builds one with useOpenLibs false: the
+// package, base and table libraries, a 1s deadline, and the object as the global obj. With
+// safeOS it also has Argo CD's "safe" os library (only time and date), which resource
+// actions use; health checks do not need it.
+func newArgoState(u *unstructured.Unstructured, safeOS bool) (*lua.LState, func(), error) {
+	type lib struct {
+		name string
+		open lua.LGFunction
+	}
+	l := lua.NewState(lua.Options{SkipOpenLibs: true})
+	libs := []lib{{lua.LoadLibName, lua.OpenPackage}, {lua.BaseLibName, lua.OpenBase}, {lua.TabLibName, lua.OpenTable}}
+	if safeOS {
+		libs = append(libs, lib{lua.OsLibName, lua.OpenOs})
+	}
+	for _, lib := range libs {
+		if err := l.CallByParam(lua.P{Fn: l.NewFunction(lib.open), NRet: 0, Protect: true}, lua.LString(lib.name)); err != nil {
+			l.Close()
+			return nil, nil, err
+		}
+	}
+	if safeOS {
+		full := l.GetGlobal("os").(*lua.LTable)
+		safe := l.NewTable()
+		for _, fn := range []string{"time", "date"} {
+			safe.RawSetString(fn, full.RawGetString(fn))
+		}
+		l.SetGlobal("os", safe)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	l.SetContext(ctx)
+	l.SetGlobal("obj", decodeValue(l, u.Object))
+	return l, func() { cancel(); l.Close() }, nil
 }
 
 // decodeValue is Argo CD's conversion of an unstructured object into Lua values.

@@ -19,6 +19,7 @@ package install_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -62,6 +63,7 @@ var _ = Describe("The Helm chart", func() {
 		}
 		same(filepath.Join("config", "rbac", "role.yaml"), filepath.Join("files", "manager-role.yaml"))
 		same(filepath.Join("config", "prometheus", "prometheus_rule.yaml"), filepath.Join("files", "prometheus-rule.yaml"))
+		same(filepath.Join("config", "grafana", "sailpoint-mfa-operator.json"), filepath.Join("files", "grafana-dashboard.json"))
 	})
 
 	Context("with its default values", Ordered, func() {
@@ -219,6 +221,25 @@ var _ = Describe("The Helm chart", func() {
 			expectSelects(monitor, named(objs, "Service", "-metrics"))
 			endpoints, _, _ := unstructured.NestedSlice(monitor.Object, "spec", "endpoints")
 			Expect(endpoints[0]).To(And(HaveKeyWithValue("scheme", "http"), Not(HaveKey("bearerTokenFile"))))
+		})
+
+		It("renders the Grafana dashboard in a ConfigMap for the Grafana sidecar when metrics.grafanaDashboard.enabled", func() {
+			const namespace = "helm-grafana"
+			objs, err := helmTemplate(namespace, "--set", "metrics.grafanaDashboard.enabled=true",
+				"--set", "metrics.grafanaDashboard.annotations.grafana_folder=SailPoint")
+			Expect(err).NotTo(HaveOccurred())
+			createNamespace(namespace)
+			applyAll(objs)
+
+			maps := ofKind(objs, "ConfigMap")
+			Expect(maps).To(HaveLen(1))
+			cm := convert[corev1.ConfigMap](maps[0])
+			Expect(cm.Namespace).To(Equal(namespace))
+			Expect(cm.Labels).To(HaveKeyWithValue("grafana_dashboard", "1"))
+			Expect(cm.Annotations).To(HaveKeyWithValue("grafana_folder", "SailPoint"))
+			dashboard, err := os.ReadFile(filepath.Join(repoRoot, "config", "grafana", "sailpoint-mfa-operator.json"))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(cm.Data).To(HaveKeyWithValue("sailpoint-mfa-operator.json", strings.TrimSuffix(string(dashboard), "\n")))
 		})
 
 		It("leaves the CRDs out when crds.enabled is false", func() {
