@@ -45,6 +45,7 @@ type options struct {
 	serverErrors  int
 	latency       time.Duration
 	faultPrefix   string
+	tenants       int
 	quiet         bool
 }
 
@@ -71,6 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.serverErrors, "server-errors", 0, "answer the next N API requests with 500")
 	fs.DurationVar(&o.latency, "latency", 0, "delay added to every request")
 	fs.StringVar(&o.faultPrefix, "fault-path-prefix", "", "apply --rate-limit and --server-errors only to paths with this prefix (default: every /v3 path)")
+	fs.IntVar(&o.tenants, "tenants", 0, "also serve up to N more tenants, each with its own state and tenant_id, at /tenants/{name}/ (created on first use; for benchmarks)")
 	fs.BoolVar(&o.quiet, "quiet", false, "do not log requests")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -81,7 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	switch {
 	case o.tokenLifetime <= 0:
 		return nil, errors.New("--token-lifetime must be positive")
-	case o.pendingPolls < 0, o.rateLimit < 0, o.serverErrors < 0, o.retryAfter < 0, o.latency < 0:
+	case o.pendingPolls < 0, o.tenants < 0, o.rateLimit < 0, o.serverErrors < 0, o.retryAfter < 0, o.latency < 0:
 		return nil, errors.New("counts and durations must not be negative")
 	}
 	return o, nil
@@ -113,15 +115,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logger := log.New(stderr, "", log.LstdFlags)
-	e := emulator.New(o.config(logger))
-	e.SetFaults(emulator.Faults{
+	faults := emulator.Faults{
 		RateLimit:    o.rateLimit,
 		RetryAfter:   o.retryAfter,
 		ServerErrors: o.serverErrors,
 		Latency:      o.latency,
 		PathPrefix:   o.faultPrefix,
-	})
-	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	}
+	var handler http.Handler
+	if o.tenants > 0 {
+		set := emulator.NewSet(o.config(logger), o.tenants)
+		set.SetFaults(faults)
+		handler = set.Handler()
+	} else {
+		e := emulator.New(o.config(logger))
+		e.SetFaults(faults)
+		handler = e.Handler()
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 
 	baseURL := "http://" + ln.Addr().String()
 	printBanner(stdout, baseURL, o)
@@ -155,6 +166,9 @@ func printBanner(w io.Writer, baseURL string, o *options) {
 	p("  Base URL:\t%s\t(SailPointTenant spec.baseURL)", baseURL)
 	p("  Token URL:\t%s/oauth/token", baseURL)
 	p("  MFA API:\t%s/v3/mfa/...", baseURL)
+	if o.tenants > 0 {
+		p("  More tenants:\t%s%s{name}\t(up to %d, each its own state and tenant_id)", baseURL, emulator.TenantsPath, o.tenants)
+	}
 	p("")
 	p("Identities (fake demo credentials):")
 	p("  name\tlevel\tclientId\tclientSecret\tidentityId")

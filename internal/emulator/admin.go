@@ -8,7 +8,17 @@ import (
 	"net/http"
 )
 
-// serveAdmin serves the unauthenticated test and demo endpoints. They answer only
+// adminTarget is what the admin endpoints act on: one Emulator, or every tenant of a Set.
+type adminTarget interface {
+	Requests() []Request
+	ResetRequests()
+	CurrentFaults() Faults
+	SetFaults(Faults)
+	ExpireTokens()
+	Reset()
+}
+
+// serveAdmin serves the unauthenticated test and demo endpoints of e. They answer only
 // clients on a loopback address, are neither logged nor subject to faults or latency,
 // and never return a secret value.
 //
@@ -18,7 +28,7 @@ import (
 //	PUT    /admin/faults         replace the faults (see faultsJSON); answers the new faults
 //	POST   /admin/expire-tokens  every issued token becomes expired (204)
 //	POST   /admin/reset          Reset: back to the initial state, tokens kept (204)
-func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
+func serveAdmin(e adminTarget, w http.ResponseWriter, r *http.Request) {
 	if !isLoopback(r.RemoteAddr) {
 		writeResponse(w, forbidden("Admin endpoints answer loopback clients only."))
 		return
@@ -44,7 +54,7 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case "GET /admin/faults":
 		writeResponse(w, ok(toFaultsJSON(e.CurrentFaults())))
 	case "PUT /admin/faults":
-		writeResponse(w, e.putFaults(r))
+		writeResponse(w, putFaults(e, r))
 	case "POST /admin/expire-tokens":
 		e.ExpireTokens()
 		writeResponse(w, noContent)
@@ -58,7 +68,7 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (e *Emulator) putFaults(r *http.Request) response {
+func putFaults(e adminTarget, r *http.Request) response {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
 	if err != nil {
 		return badContent("The request body could not be read.")

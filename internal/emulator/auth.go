@@ -108,7 +108,7 @@ func (e *Emulator) handleToken(c *call) response {
 		scopes = []string{scopeAll}
 	}
 	jti := randomHex(16)
-	token := makeJWT(ident, scopes, now, now.Add(lifetime), jti)
+	token := makeJWT(ident, e.cfg.TenantID, scopes, now, now.Add(lifetime), jti)
 	e.pruneTokensLocked(now)
 	e.tokens[token] = &issuedToken{identity: *ident, scopes: slices.Clone(scopes), expires: now.Add(lifetime)}
 	e.mu.Unlock()
@@ -119,7 +119,7 @@ func (e *Emulator) handleToken(c *call) response {
 		ExpiresIn:           int64(lifetime / time.Second),
 		Scope:               strings.Join(scopes, " "),
 		AccessType:          "OFFLINE",
-		TenantID:            TenantID,
+		TenantID:            e.cfg.TenantID,
 		Internal:            false,
 		Pod:                 PodName,
 		StrongAuthSupported: false,
@@ -135,11 +135,11 @@ func (e *Emulator) handleToken(c *call) response {
 
 // makeJWT returns a JWT-shaped token carrying the usual SailPoint claims. Its signature
 // is random bytes: the emulator recognises its tokens by lookup, not by verification.
-func makeJWT(ident *Identity, scopes []string, iat, exp time.Time, jti string) string {
+func makeJWT(ident *Identity, tenantID string, scopes []string, iat, exp time.Time, jti string) string {
 	enc := base64.RawURLEncoding
 	header, _ := json.Marshal(map[string]string{"alg": "RS256", "typ": "JWT", "kid": "emulator"})
 	claims, _ := json.Marshal(map[string]any{
-		"tenant_id":   TenantID,
+		"tenant_id":   tenantID,
 		"internal":    false,
 		"pod":         PodName,
 		"org":         OrgName,

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"cmp"
 	"io"
 	"net/http"
 	"strings"
@@ -58,6 +59,9 @@ type Config struct {
 	// reaches its final state. 0 means the default, 1; a negative value means none (the
 	// first poll already returns the final state).
 	PendingPolls int
+	// TenantID is the tenant_id of issued tokens. Default: TenantID. Two emulators with
+	// different TenantIDs are two SailPoint tenants, even behind one address.
+	TenantID string
 	// Logf, if set, receives one line per served request: method, path, identity name,
 	// status and duration. It never receives a secret, token or answer.
 	Logf func(format string, args ...any)
@@ -174,6 +178,7 @@ func New(cfg Config) *Emulator {
 	} else {
 		cfg.Questions = append([]Question(nil), cfg.Questions...)
 	}
+	cfg.TenantID = cmp.Or(cfg.TenantID, TenantID)
 	switch {
 	case cfg.PendingPolls == 0:
 		cfg.PendingPolls = DefaultPendingPolls
@@ -236,7 +241,7 @@ type response struct {
 
 func (e *Emulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/admin" || strings.HasPrefix(r.URL.Path, "/admin/") {
-		e.serveAdmin(w, r)
+		serveAdmin(e, w, r)
 		return
 	}
 	start := time.Now()
