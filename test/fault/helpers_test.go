@@ -71,61 +71,25 @@ func newFixture(t *testing.T, emulatorArgs ...string) *fixture {
 	return f
 }
 
-// lines is a process's output, kept in memory (bounded) so a test can wait for a line and
-// print the tail when it fails.
-type lines struct {
-	mu  sync.Mutex
-	all []string
-}
-
-const maxLines = 20000
-
-func (l *lines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, s := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
-		l.all = append(l.all, s)
-	}
-	if over := len(l.all) - maxLines; over > 0 {
-		l.all = l.all[over:]
-	}
-	return len(p), nil
-}
-
-func (l *lines) contains(substr string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, s := range l.all {
-		if strings.Contains(s, substr) {
-			return true
-		}
-	}
-	return false
-}
-
-func (l *lines) dumpIfFailed(t *testing.T, name string) {
+// dumpIfFailed prints the tail of a process's output when t failed.
+func dumpIfFailed(t *testing.T, out *harness.Lines, name string) {
 	if !t.Failed() {
 		return
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	tail := l.all
-	if len(tail) > 150 {
-		tail = tail[len(tail)-150:]
-	}
+	tail := out.Tail(150)
 	t.Logf("last %d lines of %s:\n%s", len(tail), name, strings.Join(tail, "\n"))
 }
 
 // manager is a running bin/manager.
 type manager struct {
 	*harness.Process
-	out *lines
+	out *harness.Lines
 }
 
 // startManager starts bin/manager watching the fixture's namespace, with extra flags.
 func (f *fixture) startManager(name string, args ...string) *manager {
 	f.t.Helper()
-	out := &lines{}
+	out := &harness.Lines{}
 	args = append([]string{
 		"--watch-namespace=" + f.ns, "--metrics-bind-address=0", "--health-probe-bind-address=0",
 	}, args...)
@@ -140,7 +104,7 @@ func (f *fixture) startManager(name string, args ...string) *manager {
 		default:
 			p.Kill()
 		}
-		out.dumpIfFailed(f.t, name)
+		dumpIfFailed(f.t, out, name)
 	})
 	return m
 }
@@ -167,7 +131,7 @@ const (
 func (f *fixture) waitLog(m *manager, substr string, timeout time.Duration) time.Duration {
 	f.t.Helper()
 	begin := time.Now()
-	f.eventually(timeout, func() bool { return m.out.contains(substr) }, "%s to print %q", m.Name, substr)
+	f.eventually(timeout, func() bool { return m.out.Contains(substr) }, "%s to print %q", m.Name, substr)
 	return time.Since(begin)
 }
 
