@@ -134,7 +134,7 @@ func reportCalls(b *testing.B, when string, c calls, tenants, configs int) {
 		fmt.Sprintf("%.2f (%d/%d/%d/%d)", perConfig, c.gets, c.puts, c.tests, c.other), "3 (1/1/1/0)", ratio(perConfig, 3))
 	b.ReportMetric(perTenant, "tokens/tenant")
 	b.ReportMetric(perConfig, "calls/config")
-	summarize("calls/apply", perConfig/3)
+	summarize("calls/apply ("+strings.TrimPrefix(b.Name(), "Benchmark")+")", perConfig/3)
 }
 
 // BenchmarkBurst creates N configs over N/2 tenants at once (an Okta and a Duo config per
