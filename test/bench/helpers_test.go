@@ -118,10 +118,7 @@ func newFixture(b *testing.B, tenants int, latency time.Duration, timeout time.D
 func (f *fixture) tenantURL(name string) string { return f.emu.URL + emulator.TenantsPath + name }
 
 // manager is a running bin/manager.
-type manager struct {
-	*harness.Process
-	out *harness.Lines
-}
+type manager = harness.Manager
 
 // Controllers the manager runs; each prints "Starting workers" once its cache is synced.
 const controllers = 3
@@ -130,27 +127,11 @@ const controllers = 3
 // controllers' workers run.
 func (f *fixture) startManager(name, ns string) *manager {
 	f.b.Helper()
-	out := &harness.Lines{}
-	args := append([]string{
+	m := controlPlane.StartManager(f.b, name, managerBin, append([]string{
 		"--watch-namespace=" + ns, "--metrics-bind-address=0", "--health-probe-bind-address=0",
 		"--leader-elect", "--leader-election-namespace=" + ns,
-	}, managerTuning()...)
-	p, err := harness.Start(name, out, []string{"KUBECONFIG=" + controlPlane.Kubeconfig}, managerBin, args...)
-	if err != nil {
-		f.b.Fatal(err)
-	}
-	m := &manager{Process: p, out: out}
-	f.b.Cleanup(func() {
-		select {
-		case <-p.Done():
-		default:
-			p.Stop()
-		}
-		if f.b.Failed() {
-			f.b.Logf("last lines of %s:\n%s", name, strings.Join(out.Tail(100), "\n"))
-		}
-	})
-	f.eventually(time.Minute, func() bool { return out.Count("Starting workers") >= controllers },
+	}, managerTuning()...)...)
+	f.eventually(time.Minute, func() bool { return m.Out.Count("Starting workers") >= controllers },
 		"%s to start its workers", name)
 	return m
 }

@@ -45,28 +45,14 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	for _, path := range []string{managerBin, emulatorBin} {
-		if _, err := os.Stat(path); err != nil {
-			fmt.Fprintf(os.Stderr, "%s is missing: run `make bench-short` (or `make build`) first\n", path)
-			return 1
-		}
-	}
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
-	if assets == "" {
-		assets = filepath.Join(repoRoot, "bin", "k8s")
-	}
-	stateDir, err := os.MkdirTemp("", "sailpoint-bench-")
+	var stop func()
+	var err error
+	controlPlane, stop, err = harness.StartSuite(repoRoot, "bench-short", managerBin, emulatorBin)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer func() { _ = os.RemoveAll(stateDir) }()
-	controlPlane, err = harness.StartControlPlane(assets, filepath.Join(repoRoot, "config", "crd", "bases"), stateDir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = controlPlane.Stop() }()
+	defer stop()
 	if k8s, err = benchClient(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -38,7 +38,7 @@ func TestAStandbyMakesNoSailPointCallUntilItHoldsTheLease(t *testing.T) {
 	if calls != 0 {
 		t.Fatalf("the standby made %d SailPoint calls while another replica held the lease", calls)
 	}
-	if standby.out.Contains(logStartingWorkers) {
+	if standby.Out.Contains(logStartingWorkers) {
 		t.Fatal("the standby started its workers without holding the lease")
 	}
 	record(t, "SailPoint calls by a standby over "+seconds(window), "0", "0")
@@ -68,7 +68,7 @@ func TestAStandbyTakesOverWithinTheLeaseDurationWhenTheLeaderIsKilled(t *testing
 	cfg, key := oktaConfig("okta", "acme")
 	f.create(key, cfg)
 	f.waitReady(cfg, 30*time.Second)
-	if standby.out.Contains(logStartingWorkers) {
+	if standby.Out.Contains(logStartingWorkers) {
 		t.Fatal("the standby started its workers while the leader held the lease")
 	}
 
@@ -77,7 +77,7 @@ func TestAStandbyTakesOverWithinTheLeaseDurationWhenTheLeaderIsKilled(t *testing
 	token := f.requestReconcile(cfg)
 	f.waitHandled(cfg, token, 3*lease)
 	took := time.Since(killed)
-	if !standby.out.Contains(logAcquiredLease) {
+	if !standby.Out.Contains(logAcquiredLease) {
 		t.Fatal("the config was reconciled but the standby never acquired the lease")
 	}
 	// The lease was renewed at most one retry period before the kill; the standby sees it

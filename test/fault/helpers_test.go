@@ -71,42 +71,15 @@ func newFixture(t *testing.T, emulatorArgs ...string) *fixture {
 	return f
 }
 
-// dumpIfFailed prints the tail of a process's output when t failed.
-func dumpIfFailed(t *testing.T, out *harness.Lines, name string) {
-	if !t.Failed() {
-		return
-	}
-	tail := out.Tail(150)
-	t.Logf("last %d lines of %s:\n%s", len(tail), name, strings.Join(tail, "\n"))
-}
-
 // manager is a running bin/manager.
-type manager struct {
-	*harness.Process
-	out *harness.Lines
-}
+type manager = harness.Manager
 
 // startManager starts bin/manager watching the fixture's namespace, with extra flags.
 func (f *fixture) startManager(name string, args ...string) *manager {
 	f.t.Helper()
-	out := &harness.Lines{}
-	args = append([]string{
+	return controlPlane.StartManager(f.t, name, managerBin, append([]string{
 		"--watch-namespace=" + f.ns, "--metrics-bind-address=0", "--health-probe-bind-address=0",
-	}, args...)
-	p, err := harness.Start(name, out, []string{"KUBECONFIG=" + controlPlane.Kubeconfig}, managerBin, args...)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	m := &manager{Process: p, out: out}
-	f.t.Cleanup(func() {
-		select {
-		case <-p.Done():
-		default:
-			p.Kill()
-		}
-		dumpIfFailed(f.t, out, name)
-	})
-	return m
+	}, args...)...)
 }
 
 // leaderFlags are the flags of a manager that takes part in leader election in the
@@ -131,7 +104,7 @@ const (
 func (f *fixture) waitLog(m *manager, substr string, timeout time.Duration) time.Duration {
 	f.t.Helper()
 	begin := time.Now()
-	f.eventually(timeout, func() bool { return m.out.Contains(substr) }, "%s to print %q", m.Name, substr)
+	f.eventually(timeout, func() bool { return m.Out.Contains(substr) }, "%s to print %q", m.Name, substr)
 	return time.Since(begin)
 }
 
