@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/identityops/sailpoint-mfa-operator/internal/plugin"
 	"github.com/identityops/sailpoint-mfa-operator/internal/emulator"
+	"github.com/identityops/sailpoint-mfa-operator/internal/plugin"
 )
 
 func runMain(t *testing.T, args ...string) (stdout, stderr string, code int) {

@@ -24,8 +24,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
-	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
 	"github.com/identityops/sailpoint-mfa-operator/internal/emulator"
+	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
 )
 
 const (

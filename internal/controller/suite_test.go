@@ -32,8 +32,8 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
-	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
 	"github.com/identityops/sailpoint-mfa-operator/internal/emulator"
+	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
 )
 
 // The suite runs the real manager with every reconciler against a real kube-apiserver and

@@ -18,8 +18,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
-	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
 	"github.com/identityops/sailpoint-mfa-operator/internal/emulator"
+	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
 )
 
 // Values that no command may ever print: the credentials, the provider keys the emulator

@@ -7,8 +7,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	mfav1 "github.com/identityops/sailpoint-mfa-operator/api/v1alpha1"
-	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
 	"github.com/identityops/sailpoint-mfa-operator/internal/emulator"
+	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
 )
 
 // KBA answers of the ORG_ADMIN identity used by the tests.

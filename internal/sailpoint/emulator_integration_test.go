@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
 	"github.com/identityops/sailpoint-mfa-operator/internal/emulator"
+	"github.com/identityops/sailpoint-mfa-operator/internal/sailpoint"
 )
 
 // These tests run the client against the emulator, which was written from the API reference
