@@ -35,6 +35,25 @@ func StartSuite(repoRoot, makeTarget string, bins ...string) (cp *ControlPlane, 
 	return cp, func() { _ = cp.Stop(); _ = os.RemoveAll(stateDir) }, nil
 }
 
+// RunSuite is the body of a TestMain: it starts the control plane (StartSuite), calls setup
+// with it, runs the tests or benchmarks, calls after, stops the control plane and returns
+// the exit code.
+func RunSuite(m *testing.M, repoRoot, makeTarget string, setup func(*ControlPlane) error, after func(), bins ...string) int {
+	cp, stop, err := StartSuite(repoRoot, makeTarget, bins...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer stop()
+	if err := setup(cp); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	code := m.Run()
+	after()
+	return code
+}
+
 // Manager is a running manager binary and its output.
 type Manager struct {
 	*Process

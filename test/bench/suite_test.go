@@ -41,25 +41,11 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	var stop func()
-	var err error
-	controlPlane, stop, err = harness.StartSuite(repoRoot, "bench-short", managerBin, emulatorBin)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer stop()
-	if k8s, err = benchClient(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	code := m.Run()
-	printFigures()
-	return code
+	os.Exit(harness.RunSuite(m, repoRoot, "bench-short", func(cp *harness.ControlPlane) (err error) {
+		controlPlane = cp
+		k8s, err = benchClient()
+		return err
+	}, printFigures, managerBin, emulatorBin))
 }
 
 // figure is one measured value beside its floor (or minimum) measured in the same run.

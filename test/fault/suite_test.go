@@ -31,25 +31,11 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	var stop func()
-	var err error
-	controlPlane, stop, err = harness.StartSuite(repoRoot, "test-fault", managerBin, emulatorBin)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer stop()
-	if k8s, err = controlPlane.Client(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	code := m.Run()
-	printFigures()
-	return code
+	os.Exit(harness.RunSuite(m, repoRoot, "test-fault", func(cp *harness.ControlPlane) (err error) {
+		controlPlane = cp
+		k8s, err = cp.Client()
+		return err
+	}, printFigures, managerBin, emulatorBin))
 }
 
 // figure is one measured value beside the bound its test asserts.
