@@ -12,7 +12,9 @@
 //	BENCH_N             configs in the burst scenario, over BENCH_N/2 tenants (default 1000)
 //	BENCH_SHORT=1       the small version of the slow-tenant and memory scenarios
 //	BENCH_LATENCY       the emulator's latency in the burst scenario (default 20ms)
-//	BENCH_MANAGER_ARGS  the manager's tuning flags (default --max-concurrent-reconciles=16)
+//	BENCH_APPLY_LATENCY the emulator's latency in the one-at-a-time scenario (default 0)
+//	BENCH_MANAGER_ARGS  the manager's tuning flags (default --max-concurrent-reconciles=16;
+//	                    set and empty: the shipped defaults)
 //
 // Every loop is bounded in count and time; every process it starts it stops.
 package bench_test
