@@ -84,7 +84,11 @@ func printFigures() {
 	if len(figures) == 0 {
 		return
 	}
-	fmt.Printf("\nOperator benchmark (N=%d, manager flags: %s)\n", benchN(), strings.Join(managerTuning(), " "))
+	flags := strings.Join(managerTuning(), " ")
+	if flags == "" {
+		flags = "none, the shipped defaults"
+	}
+	fmt.Printf("\nOperator benchmark (N=%d, manager flags: %s)\n", benchN(), flags)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	_, _ = fmt.Fprintln(tw, "scenario\tfigure\tmeasured\tfloor\tratio")
 	for _, f := range figures {
