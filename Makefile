@@ -55,7 +55,7 @@ vet: ## Run go vet against code.
 
 .PHONY: test
 test: manifests generate fmt vet envtest helm build-installer monitoring-crds ## Run every test (but the fault suite: make test-fault) on a real kube-apiserver and etcd.
-	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" go test $$(go list ./... | grep -v /test/fault) -coverprofile cover.out
+	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" go test $$(go list ./... | grep -v -e /test/fault -e /test/bench) -coverprofile cover.out
 	$(MAKE) test-promql
 
 .PHONY: test-promql
@@ -69,9 +69,20 @@ FAULT_RUN ?= .
 test-fault: build envtest ## Run the fault suite (429s, 5xx, hanging tenants, failover, kills, API-server restart).
 	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" go test ./test/fault -count=1 -v -timeout 10m -run '$(FAULT_RUN)'
 
+## The operator benchmark (test/bench) runs bin/manager, bin/sailpoint-emulator and envtest's
+## control plane as processes, each scenario once, and prints every figure beside a floor
+## measured in the same run. BENCH_N configs over BENCH_N/2 tenants in the burst scenario;
+## BENCH_MANAGER_ARGS overrides the manager's tuning flags; see docs/performance.md.
+BENCH_N ?= 1000
+BENCH_RUN ?= .
 .PHONY: bench
-bench: ## Run the benchmarks (speed and allocation targets).
-	go test -run '^$$' -bench . -benchmem ./...
+bench: build envtest ## Run the client microbenchmarks, then the operator benchmark (N=1000).
+	go test -run '^$$' -bench . -benchmem $$(go list ./... | grep -v -e /test/bench -e /test/fault)
+	BENCH_N=$(BENCH_N) KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" go test ./test/bench -run '^$$' -bench '$(BENCH_RUN)' -benchtime=1x -count=1 -timeout 60m -v
+
+.PHONY: bench-short
+bench-short: build envtest ## Run the operator benchmark's short version (N=100, small scenarios), as CI does.
+	BENCH_N=100 BENCH_SHORT=1 KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" go test ./test/bench -run '^$$' -bench '$(BENCH_RUN)' -benchtime=1x -count=1 -timeout 10m -v
 
 .PHONY: lint
 lint: golangci-lint ## Run golangci-lint.

@@ -45,6 +45,7 @@ type options struct {
 	serverErrors  int
 	latency       time.Duration
 	faultPrefix   string
+	tenants       int
 	quiet         bool
 
 	// Connection faults.
@@ -80,6 +81,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.serverErrors, "server-errors", 0, "answer the next N API requests with 500")
 	fs.DurationVar(&o.latency, "latency", 0, "delay added to every request")
 	fs.StringVar(&o.faultPrefix, "fault-path-prefix", "", "apply --rate-limit and --server-errors only to paths with this prefix (default: every /v3 path)")
+	fs.IntVar(&o.tenants, "tenants", 0, "also serve up to N more tenants, each with its own state and tenant_id, at /tenants/{name}/ (created on first use; for benchmarks)")
 	fs.BoolVar(&o.quiet, "quiet", false, "do not log requests")
 	fs.IntVar(&o.resets, "resets", 0, "reset (TCP RST) the connection of the next N API requests, after the 429s and 500s")
 	fs.IntVar(&o.hangs, "hangs", 0, "leave the next N API requests unanswered until the client gives up")
@@ -97,7 +99,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	switch {
 	case o.tokenLifetime <= 0:
 		return nil, errors.New("--token-lifetime must be positive")
-	case o.pendingPolls < 0, o.rateLimit < 0, o.serverErrors < 0, o.retryAfter < 0, o.latency < 0:
+	case o.pendingPolls < 0, o.tenants < 0, o.rateLimit < 0, o.serverErrors < 0, o.retryAfter < 0, o.latency < 0:
 		return nil, errors.New("counts and durations must not be negative")
 	}
 	if err := o.faults().CheckConnectionFaults(); err != nil {
@@ -151,11 +153,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logger := log.New(stderr, "", log.LstdFlags)
-	e := emulator.New(o.config(logger))
-	e.SetFaults(o.faults())
-	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// target is one tenant, or a set of them (--tenants) that serves the default one too.
+	var target interface {
+		SetFaults(emulator.Faults)
+		Handler() http.Handler
+	}
+	if o.tenants > 0 {
+		target = emulator.NewSet(o.config(logger), o.tenants)
+	} else {
+		target = emulator.New(o.config(logger))
+	}
+	target.SetFaults(o.faults())
+	srv := &http.Server{Handler: target.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	// Requests left hanging by a fault would hold up a graceful shutdown.
-	srv.RegisterOnShutdown(func() { e.SetFaults(emulator.Faults{}) })
+	srv.RegisterOnShutdown(func() { target.SetFaults(emulator.Faults{}) })
 
 	baseURL := "http://" + ln.Addr().String()
 	printBanner(stdout, baseURL, o)
@@ -189,6 +200,9 @@ func printBanner(w io.Writer, baseURL string, o *options) {
 	p("  Base URL:\t%s\t(SailPointTenant spec.baseURL)", baseURL)
 	p("  Token URL:\t%s/oauth/token", baseURL)
 	p("  MFA API:\t%s/v3/mfa/... and %s/mfa/v1/... (configuration)", baseURL, baseURL)
+	if o.tenants > 0 {
+		p("  More tenants:\t%s%s{name}\t(up to %d, each its own state and tenant_id)", baseURL, emulator.TenantsPath, o.tenants)
+	}
 	p("")
 	p("Identities (fake demo credentials):")
 	p("  name\tlevel\tclientId\tclientSecret\tidentityId")

@@ -9,6 +9,17 @@ import (
 	"slices"
 )
 
+// adminTarget is what the admin endpoints act on: one Emulator, or every tenant of a Set.
+type adminTarget interface {
+	Requests() []Request
+	ResetRequests()
+	CurrentFaults() Faults
+	SetFaults(Faults)
+	SentTokens() []SentToken
+	ExpireTokens()
+	Reset()
+}
+
 // adminEndpoint is one of the unauthenticated test and demo endpoints.
 type adminEndpoint struct {
 	Path        string   `json:"path"`
@@ -36,7 +47,7 @@ type adminIndex struct {
 // answer only clients on a loopback address, and are neither logged nor subject to faults
 // or latency. They never return a credential; /admin/sent-tokens returns the one-time
 // codes the emulator made up, which a real tenant sends by SMS or e-mail instead.
-func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
+func serveAdmin(e adminTarget, w http.ResponseWriter, r *http.Request) {
 	if !isLoopback(r.RemoteAddr) {
 		writeResponse(w, forbidden("Admin endpoints answer loopback clients only."))
 		return
@@ -63,7 +74,7 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case "GET /admin/faults":
 		writeResponse(w, ok(toFaultsJSON(e.CurrentFaults())))
 	case "PUT /admin/faults":
-		writeResponse(w, e.putFaults(r))
+		writeResponse(w, putFaults(e, r))
 	case "GET /admin/sent-tokens":
 		writeResponse(w, ok(e.SentTokens()))
 	case "POST /admin/expire-tokens":
@@ -79,7 +90,7 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (e *Emulator) putFaults(r *http.Request) response {
+func putFaults(e adminTarget, r *http.Request) response {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
 	if err != nil {
 		return badContent("The request body could not be read.")

@@ -248,7 +248,7 @@ type response struct {
 
 func (e *Emulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/admin" || strings.HasPrefix(r.URL.Path, "/admin/") {
-		e.serveAdmin(w, r)
+		serveAdmin(e, w, r)
 		return
 	}
 	start := time.Now()

@@ -5,12 +5,14 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"net"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // Process is a child process whose output is copied, line by line with a prefix, to a
@@ -110,4 +112,22 @@ func WaitForPort(ctx context.Context, addr string, timeout time.Duration) error 
 		return lastErr
 	}
 	return err
+}
+
+// RSS is the process's resident set size (VmRSS in /proc/<pid>/status), in bytes.
+func (p *Process) RSS() (int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Pid()))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kib int64
+			if _, err := fmt.Sscanf(strings.TrimSpace(rest), "%d kB", &kib); err != nil {
+				return 0, fmt.Errorf("reading VmRSS %q: %w", rest, err)
+			}
+			return kib * 1024, nil
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", p.Pid())
 }

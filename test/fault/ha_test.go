@@ -37,7 +37,7 @@ func TestAStandbyMakesNoSailPointCallUntilItHoldsTheLease(t *testing.T) {
 	if calls != 0 {
 		t.Fatalf("the standby made %d SailPoint calls while another replica held the lease", calls)
 	}
-	if standby.out.contains(logStartingWorkers) {
+	if standby.Out.Contains(logStartingWorkers) {
 		t.Fatal("the standby started its workers without holding the lease")
 	}
 	record(t, "SailPoint calls by a standby over "+seconds(window), "0", "0")
@@ -60,7 +60,7 @@ func TestAStandbyTakesOverWithinTheLeaseDurationWhenTheLeaderIsKilled(t *testing
 
 	leader, standby := f.leaderAndStandby(flags)
 	cfg := f.readyOkta()
-	if standby.out.contains(logStartingWorkers) {
+	if standby.Out.Contains(logStartingWorkers) {
 		t.Fatal("the standby started its workers while the leader held the lease")
 	}
 
@@ -69,7 +69,7 @@ func TestAStandbyTakesOverWithinTheLeaseDurationWhenTheLeaderIsKilled(t *testing
 	token := f.requestReconcile(cfg)
 	f.waitHandled(cfg, token, 3*lease)
 	took := time.Since(killed)
-	if !standby.out.contains(logAcquiredLease) {
+	if !standby.Out.Contains(logAcquiredLease) {
 		t.Fatal("the config was reconciled but the standby never acquired the lease")
 	}
 	// The lease was renewed at most one retry period before the kill; the standby sees it
@@ -96,7 +96,7 @@ func TestTheLeaderHandsOverInSecondsOnSIGTERM(t *testing.T) {
 	token := f.requestReconcile(cfg)
 	f.waitHandled(cfg, token, 2*lease)
 	took := time.Since(begin)
-	if !standby.out.contains(logAcquiredLease) {
+	if !standby.Out.Contains(logAcquiredLease) {
 		t.Fatal("the config was reconciled but the standby never acquired the lease")
 	}
 	// Handover costs about one retry period of the standby (with jitter) plus a reconcile;

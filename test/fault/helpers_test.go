@@ -71,76 +71,15 @@ func newFixture(t *testing.T, emulatorArgs ...string) *fixture {
 	return f
 }
 
-// lines is a process's output, kept in memory (bounded) so a test can wait for a line and
-// print the tail when it fails.
-type lines struct {
-	mu  sync.Mutex
-	all []string
-}
-
-const maxLines = 20000
-
-func (l *lines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.all = append(l.all, strings.Split(strings.TrimRight(string(p), "\n"), "\n")...)
-	if over := len(l.all) - maxLines; over > 0 {
-		l.all = l.all[over:]
-	}
-	return len(p), nil
-}
-
-func (l *lines) contains(substr string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, s := range l.all {
-		if strings.Contains(s, substr) {
-			return true
-		}
-	}
-	return false
-}
-
-func (l *lines) dumpIfFailed(t *testing.T, name string) {
-	if !t.Failed() {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	tail := l.all
-	if len(tail) > 150 {
-		tail = tail[len(tail)-150:]
-	}
-	t.Logf("last %d lines of %s:\n%s", len(tail), name, strings.Join(tail, "\n"))
-}
-
 // manager is a running bin/manager.
-type manager struct {
-	*harness.Process
-	out *lines
-}
+type manager = harness.Manager
 
 // startManager starts bin/manager watching the fixture's namespace, with extra flags.
 func (f *fixture) startManager(name string, args ...string) *manager {
 	f.t.Helper()
-	out := &lines{}
-	args = append([]string{
+	return controlPlane.StartManager(f.t, name, managerBin, append([]string{
 		"--watch-namespace=" + f.ns, "--metrics-bind-address=0", "--health-probe-bind-address=0",
-	}, args...)
-	p, err := harness.Start(name, out, []string{"KUBECONFIG=" + controlPlane.Kubeconfig}, managerBin, args...)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	m := &manager{Process: p, out: out}
-	f.t.Cleanup(func() {
-		select {
-		case <-p.Done():
-		default:
-			p.Kill()
-		}
-		out.dumpIfFailed(f.t, name)
-	})
-	return m
+	}, args...)...)
 }
 
 // leaderFlags are the flags of a manager that takes part in leader election in the
@@ -165,7 +104,7 @@ const (
 func (f *fixture) waitLog(m *manager, substr string, timeout time.Duration) time.Duration {
 	f.t.Helper()
 	begin := time.Now()
-	f.eventually(timeout, func() bool { return m.out.contains(substr) }, "%s to print %q", m.Name, substr)
+	f.eventually(timeout, func() bool { return m.Out.Contains(substr) }, "%s to print %q", m.Name, substr)
 	return time.Since(begin)
 }
 

@@ -31,39 +31,11 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	for _, path := range []string{managerBin, emulatorBin} {
-		if _, err := os.Stat(path); err != nil {
-			fmt.Fprintf(os.Stderr, "%s is missing: run `make test-fault` (or `make build`) first\n", path)
-			return 1
-		}
-	}
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
-	if assets == "" {
-		assets = filepath.Join(repoRoot, "bin", "k8s")
-	}
-	stateDir, err := os.MkdirTemp("", "sailpoint-fault-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = os.RemoveAll(stateDir) }()
-	controlPlane, err = harness.StartControlPlane(assets, filepath.Join(repoRoot, "config", "crd", "bases"), stateDir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = controlPlane.Stop() }()
-	if k8s, err = controlPlane.Client(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	code := m.Run()
-	printFigures()
-	return code
+	os.Exit(harness.RunSuite(m, repoRoot, "test-fault", func(cp *harness.ControlPlane) (err error) {
+		controlPlane = cp
+		k8s, err = cp.Client()
+		return err
+	}, printFigures, managerBin, emulatorBin))
 }
 
 // figure is one measured value beside the bound its test asserts.
