@@ -122,6 +122,11 @@ const (
 	stepDelete
 )
 
+// What every managed kind reads: its tenant, the Secrets it references; and the events it emits.
+// +kubebuilder:rbac:groups=mfa.identityops.dev,resources=sailpointtenants,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
 // managedReconcilerBase is what the managed reconcile uses whatever the kind.
 type managedReconcilerBase struct {
 	client.Client

@@ -35,9 +35,6 @@ type MfaKbaAnswersReconciler struct {
 // +kubebuilder:rbac:groups=mfa.identityops.dev,resources=mfakbaanswers,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=mfa.identityops.dev,resources=mfakbaanswers/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=mfa.identityops.dev,resources=mfakbaanswers/finalizers,verbs=update
-// +kubebuilder:rbac:groups=mfa.identityops.dev,resources=sailpointtenants,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
-// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // kbaKind is what the managed reconcile needs to know about MfaKbaAnswers.
 type kbaKind struct{ c client.Reader }

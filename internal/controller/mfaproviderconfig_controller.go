@@ -30,9 +30,6 @@ type MfaProviderConfigReconciler struct {
 // +kubebuilder:rbac:groups=mfa.identityops.dev,resources=mfaproviderconfigs,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=mfa.identityops.dev,resources=mfaproviderconfigs/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=mfa.identityops.dev,resources=mfaproviderconfigs/finalizers,verbs=update
-// +kubebuilder:rbac:groups=mfa.identityops.dev,resources=sailpointtenants,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
-// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // providerKind is what the managed reconcile needs to know about MfaProviderConfig.
 type providerKind struct{ c client.Reader }
