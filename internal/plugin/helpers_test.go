@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,10 +52,17 @@ type world struct {
 	labels map[string]string
 }
 
+// worlds numbers the worlds, for their tenant ids.
+var worlds atomic.Int64
+
 // newWorld starts an emulator configured with cfg, with Okta Verify and Duo Web configured
 // and enabled.
 func newWorld(t *testing.T, cfg emulator.Config) *world {
 	t.Helper()
+	if cfg.TenantID == "" {
+		// One SailPoint tenant per world, as the singleton guard sees it.
+		cfg.TenantID = fmt.Sprintf("%s-%d", t.Name(), worlds.Add(1))
+	}
 	w := &world{t: t, emu: emulator.New(cfg)}
 	w.emu.SetOktaConfig(emulator.OktaConfig{Enabled: true, Host: "acme.okta.com", AccessKey: oktaAccessKey, IdentityAttribute: "email"})
 	w.emu.SetDuoConfig(emulator.DuoConfig{Enabled: true, Host: "api-1234.duosecurity.com", AccessKey: oktaAccessKey,

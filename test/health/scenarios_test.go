@@ -191,7 +191,8 @@ var scenarios = []scenario{
 	},
 	{
 		name: "MfaProviderConfig/TenantNotReady", setup: okta("okta-demo-access-key-0001", nil),
-		readyStatus: "False", readyReason: mfav1.ReasonTenantNotReady, holds: mfav1.TypeReconciling,
+		// A tenant that does not exist (yet): within its first minute the object waits quietly.
+		readyStatus: "Unknown", readyReason: mfav1.ReasonTenantNotReady, holds: mfav1.TypeReconciling,
 		argo: progressing, argoMessage: readyMessage, argoContains: "/missing does not exist",
 		kstatus: status.InProgressStatus, cel: status.InProgressStatus,
 	},
@@ -237,7 +238,8 @@ var scenarios = []scenario{
 	},
 	{
 		name: "MfaKbaAnswers/TenantNotReady", setup: kba(goodAnswers, nil),
-		readyStatus: "False", readyReason: mfav1.ReasonTenantNotReady, holds: mfav1.TypeReconciling,
+		// A tenant that does not exist (yet): within its first minute the object waits quietly.
+		readyStatus: "Unknown", readyReason: mfav1.ReasonTenantNotReady, holds: mfav1.TypeReconciling,
 		argo: progressing, argoMessage: readyMessage, argoContains: "/missing does not exist",
 		kstatus: status.InProgressStatus, cel: status.InProgressStatus,
 	},

@@ -164,7 +164,7 @@ func newWorld(ctx context.Context, withEmulator bool) (*world, error) {
 	}
 	w := &world{ns: ns.Name}
 	if withEmulator {
-		w.emu = emulator.New(emulator.Config{})
+		w.emu = emulator.New(emulator.Config{TenantID: ns.Name}) // one SailPoint tenant per world
 		w.server = httptest.NewServer(w.emu.Handler())
 		serversMu.Lock()
 		servers = append(servers, w.server)
