@@ -153,17 +153,22 @@ var _ = Describe("SailPointTenant", func() {
 		}, 10*time.Second, 50*time.Millisecond).Should(Succeed())
 	})
 
-	It("drops its condition series when deleted", func() {
+	It("drops its condition series and its SailPoint API series when deleted", func() {
 		t := f.adminTenant()
 		labels := map[string]string{"kind": kindSailPointTenant, "namespace": f.ns, "name": "acme"}
+		api := map[string]string{"tenant": f.ns + "/acme"}
 		Eventually(func() []map[string]string {
 			return metricSeries("sailpoint_mfa_resource_condition", labels)
 		}, 10*time.Second, 50*time.Millisecond).ShouldNot(BeEmpty())
+		Expect(metricSeries("sailpoint_api_requests_total", api)).NotTo(BeEmpty())
 
 		Expect(k8s.Delete(context.Background(), t)).To(Succeed())
 		f.eventuallyGone(t, "acme")
 		Eventually(func() []map[string]string {
 			return metricSeries("sailpoint_mfa_resource_condition", labels)
 		}, 10*time.Second, 50*time.Millisecond).Should(BeEmpty())
+		Eventually(func() []map[string]string {
+			return append(metricSeries("sailpoint_api_requests_total", api), metricSeries("sailpoint_api_request_duration_seconds", api)...)
+		}, 10*time.Second, 50*time.Millisecond).Should(BeEmpty(), "the API series of a tenant that is gone (defect 9)")
 	})
 })
