@@ -133,7 +133,9 @@ func (o *options) validate() error {
 // operator owns, to the objects that match --watch-label-selector. Secrets are not
 // filtered: they are referenced by name and carry no shard label.
 func (o *options) cacheOptions() cache.Options {
-	var opts cache.Options
+	// The cache keeps no managedFields: nothing here reads them, and for every watched
+	// object, Secrets' metadata included, they are often the larger part of it.
+	opts := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
 	if len(o.watchNamespaces) > 0 {
 		opts.DefaultNamespaces = map[string]cache.Config{}
 		for _, ns := range o.watchNamespaces {

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -144,5 +145,25 @@ func TestInvalidFlagsAreRefused(t *testing.T) {
 	if _, err := parse(t, "--leader-election-lease-duration=4s", "--leader-election-renew-deadline=3s",
 		"--leader-election-retry-period=500ms"); err != nil {
 		t.Errorf("short lease flags refused: %v", err)
+	}
+}
+
+func TestTheCacheKeepsNoManagedFields(t *testing.T) {
+	o, err := parse(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	transform := o.cacheOptions().DefaultTransform
+	if transform == nil {
+		t.Fatal("no DefaultTransform: cached objects keep their managedFields")
+	}
+	secret := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: "s",
+		ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationApply}}}}
+	out, err := transform(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := out.(*metav1.PartialObjectMetadata).ManagedFields; len(m) != 0 {
+		t.Errorf("managedFields after the transform = %v, want none", m)
 	}
 }
