@@ -82,7 +82,9 @@ func main() {
 	}
 
 	cfg := ctrl.GetConfigOrDie()
-	cfg.QPS, cfg.Burst = float32(o.kubeAPIQPS), o.kubeAPIBurst
+	if o.kubeAPIQPS > 0 {
+		cfg.QPS, cfg.Burst = float32(o.kubeAPIQPS), max(o.kubeAPIBurst, int(o.kubeAPIQPS))
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
 		Metrics:                metricsOptions,

@@ -86,9 +86,10 @@ func (o *options) bindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", controller.DefaultMaxConcurrentReconciles,
 		"How many objects of each kind are reconciled at the same time. The work waits on SailPoint and the API server, "+
 			"so workers are cheap; SailPoint is protected by each tenant's own rate limit, not by this.")
-	fs.Float64Var(&o.kubeAPIQPS, "kube-api-qps", 100,
-		"Requests per second the manager may send to the Kubernetes API server (client-go's default of 20 makes status writes the bottleneck with hundreds of objects).")
-	fs.IntVar(&o.kubeAPIBurst, "kube-api-burst", 200, "Burst of requests the manager may send to the Kubernetes API server.")
+	fs.Float64Var(&o.kubeAPIQPS, "kube-api-qps", 0,
+		"Client-side limit of requests per second to the Kubernetes API server. 0 (the default) sets none, as controller-runtime does, "+
+			"and relies on the API server's priority and fairness.")
+	fs.IntVar(&o.kubeAPIBurst, "kube-api-burst", 0, "Burst of requests to the Kubernetes API server, with --kube-api-qps.")
 	fs.DurationVar(&o.reconcileTimeout, "reconcile-timeout", 30*time.Second,
 		"Bound on the remote work of one reconcile, so a tenant that never answers does not hold a worker.")
 	fs.Var(&o.watchNamespaces, "watch-namespace",
