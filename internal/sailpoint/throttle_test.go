@@ -342,76 +342,54 @@ func TestARefusedConnectionHoldsTheClient(t *testing.T) {
 	}
 }
 
-func TestAfterA429sHoldOnlyOneRequestGoesFirst(t *testing.T) {
-	ft := newFakeTenant(t)
-	arrived, release := make(chan struct{}), make(chan struct{})
-	ft.setAPI(func(w http.ResponseWriter, r *http.Request) {
-		arrived <- struct{}{}
-		<-release
-		respond(http.StatusOK, `{}`)(w, r)
-	})
-	c := newTestClient(t, ft)
-	clock := useFakeClock(c)
-	if _, err := c.Token(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	// A 429 whose Retry-After has passed.
-	p, _, _ := c.throttle.admit(clock.Now())
-	h, _ := c.throttle.settle(p, outcomeRateLimited, 2*time.Second, clock.Now())
-	clock.Advance(h.left)
+// After a hold has passed, one request goes first; the others are held until it got an
+// answer: a tenant that still does not answer costs one timeout, and callers that waited for
+// the same Retry-After do not all call at once into a limit that may not have reset.
+func TestAfterAHoldOnlyOneRequestGoesFirst(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		outcome    outcome
+		retryAfter time.Duration
+		reason     string
+	}{
+		{"after an unreachable hold", outcomeUnreachable, 0, HoldUnreachable},
+		{"after a 429's hold", outcomeRateLimited, 2 * time.Second, HoldRateLimited},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ft := newFakeTenant(t)
+			arrived, release := make(chan struct{}), make(chan struct{})
+			ft.setAPI(func(w http.ResponseWriter, r *http.Request) {
+				arrived <- struct{}{}
+				<-release
+				respond(http.StatusOK, `{}`)(w, r)
+			})
+			c := newTestClient(t, ft)
+			clock := useFakeClock(c)
+			if _, err := c.Token(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			// A hold that has passed.
+			p, _, _ := c.throttle.admit(clock.Now())
+			h, _ := c.throttle.settle(p, tt.outcome, tt.retryAfter, clock.Now())
+			clock.Advance(h.left)
 
-	first := make(chan error, 1)
-	go func() {
-		_, err := c.GetOktaConfig(context.Background())
-		first <- err
-	}()
-	<-arrived
-	// Callers that waited for the same Retry-After do not all call at once.
-	_, err := c.GetDuoConfig(t.Context())
-	wantHeld(t, ft, err, HoldRateLimited, probeWait)
-	close(release)
-	if err := <-first; err != nil {
-		t.Fatalf("first request: %v", err)
-	}
-	go func() { <-arrived }()
-	if _, err := c.GetDuoConfig(t.Context()); err != nil {
-		t.Errorf("after the first request got its answer: %v", err)
-	}
-}
-
-func TestAfterAnUnreachableHoldOnlyOneProbeIsInFlight(t *testing.T) {
-	ft := newFakeTenant(t)
-	arrived, release := make(chan struct{}), make(chan struct{})
-	ft.setAPI(func(w http.ResponseWriter, r *http.Request) {
-		arrived <- struct{}{}
-		<-release
-		respond(http.StatusOK, `{}`)(w, r)
-	})
-	c := newTestClient(t, ft)
-	clock := useFakeClock(c)
-	if _, err := c.Token(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	// A failure whose hold has passed.
-	p, _, _ := c.throttle.admit(clock.Now())
-	h, _ := c.throttle.settle(p, outcomeUnreachable, 0, clock.Now())
-	clock.Advance(h.left)
-
-	probe := make(chan error, 1)
-	go func() {
-		_, err := c.GetOktaConfig(context.Background())
-		probe <- err
-	}()
-	<-arrived
-	_, err := c.GetDuoConfig(t.Context())
-	wantHeld(t, ft, err, HoldUnreachable, probeWait)
-	close(release)
-	if err := <-probe; err != nil {
-		t.Fatalf("probe: %v", err)
-	}
-	go func() { <-arrived }()
-	if _, err := c.GetDuoConfig(t.Context()); err != nil {
-		t.Errorf("after the probe got an answer: %v", err)
+			first := make(chan error, 1)
+			go func() {
+				_, err := c.GetOktaConfig(context.Background())
+				first <- err
+			}()
+			<-arrived
+			_, err := c.GetDuoConfig(t.Context())
+			wantHeld(t, ft, err, tt.reason, probeWait)
+			close(release)
+			if err := <-first; err != nil {
+				t.Fatalf("first request: %v", err)
+			}
+			go func() { <-arrived }()
+			if _, err := c.GetDuoConfig(t.Context()); err != nil {
+				t.Errorf("after the first request got its answer: %v", err)
+			}
+		})
 	}
 }
 
