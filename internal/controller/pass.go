@@ -205,11 +205,15 @@ type failure struct {
 func classify(what, hint string, err error) failure {
 	msg := fmt.Sprintf("Cannot %s: %v", what, err)
 	var hold *sailpoint.HoldError
-	if errors.As(err, &hold) && hold.Err == nil {
-		// Not sent: the message names when the hold ends, so that it stays the same (and the
-		// status unpatched) while the hold lasts.
-		msg = fmt.Sprintf("Cannot %s: requests to this SailPoint tenant are held until %s (%s)",
-			what, hold.Until.UTC().Format(time.RFC3339), holdReasons[hold.Reason])
+	if errors.As(err, &hold) {
+		until := hold.Until.UTC().Format(time.RFC3339)
+		if hold.Err == nil {
+			// Not sent: the message names when the hold ends, so that it stays the same (and
+			// the status unpatched) while the hold lasts.
+			msg = fmt.Sprintf("Cannot %s: requests to this SailPoint tenant are held until %s (%s)", what, until, holdReasons[hold.Reason])
+		} else {
+			msg = fmt.Sprintf("Cannot %s: %v; requests to this SailPoint tenant are held until %s", what, hold.Err, until)
+		}
 	}
 	retryAfter, held := sailpoint.RetryAfter(err)
 	user := func(reason, msg string) failure {

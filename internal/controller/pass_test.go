@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -187,4 +188,20 @@ func TestCheckFailuresGoOnTheCheckNotOnSynced(t *testing.T) {
 
 func apiError(status int) error {
 	return &sailpoint.APIError{StatusCode: status, Operation: "test okta-verify config"}
+}
+
+func TestARateLimitedFailureSaysWhenTheHoldEnds(t *testing.T) {
+	until := time.Date(2026, 12, 1, 10, 0, 5, 0, time.UTC)
+	began := &sailpoint.HoldError{Operation: "get okta-verify config", Reason: sailpoint.HoldRateLimited, Until: until,
+		Left: 2 * time.Second, Err: &sailpoint.APIError{StatusCode: 429, Operation: "get okta-verify config", RetryAfter: 2 * time.Second}}
+	held := &sailpoint.HoldError{Operation: "get duo-web config", Reason: sailpoint.HoldRateLimited, Until: until, Left: time.Second}
+	for _, err := range []error{began, held} {
+		p := (&pass{}).remoteFailure("read the configuration", providerForbiddenHint, err, time.Minute)
+		if p.Synced.Reason != mfav1.ReasonRateLimited || p.Progress != reconciling || p.err != nil || p.result.RequeueAfter < time.Second {
+			t.Errorf("%v: Synced %+v, progress %d, err %v, result %+v", err, p.Synced, p.Progress, p.err, p.result)
+		}
+		if !strings.Contains(p.Synced.Message, "held until 2026-12-01T10:00:05Z") {
+			t.Errorf("message %q does not say when the hold ends", p.Synced.Message)
+		}
+	}
 }
