@@ -26,7 +26,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"text/tabwriter"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -50,50 +49,37 @@ func TestMain(m *testing.M) {
 	}, printFigures, managerBin, emulatorBin))
 }
 
-// figure is one measured value beside its floor (or minimum) measured in the same run.
-type figure struct {
-	scenario, what, value, floor, ratio string
-}
-
+// figures is the table printed at the end of the run; summary holds the ratios of its
+// closing line, in the order they were measured.
 var (
-	figuresMu sync.Mutex
-	figures   []figure
-	// summary holds the ratios of the closing line, in the order they were measured.
-	summary []string
+	figures   = harness.NewFigures("scenario", "figure", "measured", "floor", "ratio")
+	summaryMu sync.Mutex
+	summary   []string
 )
 
 // record adds a row to the table printed at the end of the run.
 func record(b *testing.B, what, value, floor, ratio string) {
 	b.Helper()
 	b.Logf("figure: %s = %s (floor %s, %s)", what, value, floor, ratio)
-	figuresMu.Lock()
-	defer figuresMu.Unlock()
-	figures = append(figures, figure{scenario: strings.TrimPrefix(b.Name(), "Benchmark"), what: what, value: value, floor: floor, ratio: ratio})
+	figures.Add(strings.TrimPrefix(b.Name(), "Benchmark"), what, value, floor, ratio)
 }
 
 // summarize adds "name ratio" to the closing summary line.
 func summarize(name string, ratio float64) {
-	figuresMu.Lock()
-	defer figuresMu.Unlock()
+	summaryMu.Lock()
+	defer summaryMu.Unlock()
 	summary = append(summary, fmt.Sprintf("%s %.2f×", name, ratio))
 }
 
 func printFigures() {
-	figuresMu.Lock()
-	defer figuresMu.Unlock()
-	if len(figures) == 0 {
-		return
-	}
 	flags := strings.Join(managerTuning(), " ")
 	if flags == "" {
 		flags = "none, the shipped defaults"
 	}
-	fmt.Printf("\nOperator benchmark (N=%d, manager flags: %s)\n", benchN(), flags)
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	_, _ = fmt.Fprintln(tw, "scenario\tfigure\tmeasured\tfloor\tratio")
-	for _, f := range figures {
-		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.scenario, f.what, f.value, f.floor, f.ratio)
+	figures.Print(os.Stdout, fmt.Sprintf("Operator benchmark (N=%d, manager flags: %s)", benchN(), flags))
+	summaryMu.Lock()
+	defer summaryMu.Unlock()
+	if len(summary) > 0 {
+		fmt.Printf("summary (measured / floor): %s\n", strings.Join(summary, ", "))
 	}
-	_ = tw.Flush()
-	fmt.Printf("summary (measured / floor): %s\n", strings.Join(summary, ", "))
 }

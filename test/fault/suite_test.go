@@ -9,12 +9,9 @@
 package fault_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
-	"text/tabwriter"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -38,36 +35,14 @@ func TestMain(m *testing.M) {
 	}, printFigures, managerBin, emulatorBin))
 }
 
-// figure is one measured value beside the bound its test asserts.
-type figure struct {
-	test, what, value, bound string
-}
-
-var (
-	figuresMu sync.Mutex
-	figures   []figure
-)
+// figures is the table printed at the end of the run.
+var figures = harness.NewFigures("test", "figure", "measured", "bound")
 
 // record adds a figure to the table printed at the end of the run.
 func record(t *testing.T, what, value, bound string) {
 	t.Helper()
 	t.Logf("figure: %s = %s (bound %s)", what, value, bound)
-	figuresMu.Lock()
-	defer figuresMu.Unlock()
-	figures = append(figures, figure{test: t.Name(), what: what, value: value, bound: bound})
+	figures.Add(t.Name(), what, value, bound)
 }
 
-func printFigures() {
-	figuresMu.Lock()
-	defer figuresMu.Unlock()
-	if len(figures) == 0 {
-		return
-	}
-	fmt.Println("\nFault suite figures:")
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	_, _ = fmt.Fprintln(tw, "test\tfigure\tmeasured\tbound")
-	for _, f := range figures {
-		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.test, f.what, f.value, f.bound)
-	}
-	_ = tw.Flush()
-}
+func printFigures() { figures.Print(os.Stdout, "Fault suite figures:") }
