@@ -160,6 +160,49 @@ func sameSailPoint(a, b *mfav1.SailPointTenant) bool {
 	return sailpoint.NormalizeBaseURL(a.Spec.BaseURL) == sailpoint.NormalizeBaseURL(b.Spec.BaseURL)
 }
 
+// sameSailPointTenants lists the cached SailPointTenants that reach the same SailPoint tenant
+// as tenant (sameSailPoint), tenant first, through indexSailPoint: the singleton guards and
+// the peer wake-ups look only at those tenants' objects, never at every object of a kind.
+// The tenants returned are the cache's own: read them, do not change them.
+func sameSailPointTenants(ctx context.Context, c client.Reader, tenant *mfav1.SailPointTenant) ([]*mfav1.SailPointTenant, error) {
+	out := []*mfav1.SailPointTenant{tenant}
+	seen := map[types.NamespacedName]bool{client.ObjectKeyFromObject(tenant): true}
+	for _, key := range sailPointKeys(tenant) {
+		list := &mfav1.SailPointTenantList{}
+		if err := c.List(ctx, list, client.MatchingFields{indexSailPoint: key}, client.UnsafeDisableDeepCopy); err != nil {
+			return nil, err
+		}
+		for i := range list.Items {
+			t := &list.Items[i]
+			if k := client.ObjectKeyFromObject(t); !seen[k] && sameSailPoint(t, tenant) {
+				seen[k] = true
+				out = append(out, t)
+			}
+		}
+	}
+	return out, nil
+}
+
+// oldestPeer is the oldest of candidates that is older than obj and not released for
+// deletion, as namespace/name, or "" when there is none: the object that owns the remote
+// state obj would share. The oldest, so that the Conflict message names the same owner on
+// every pass.
+func oldestPeer[T metav1.Object](obj metav1.Object, candidates []T) string {
+	var best metav1.Object
+	for _, other := range candidates {
+		if other.GetUID() == obj.GetUID() || !olderThan(other, obj) || releasedForDeletion(other) {
+			continue
+		}
+		if best == nil || olderThan(other, best) {
+			best = other
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return best.GetNamespace() + "/" + best.GetName()
+}
+
 // sailPointKeys are the index values under which a tenant is found by others of the same
 // SailPoint tenant: its normalized base URL, and its tenant_id when known.
 func sailPointKeys(t *mfav1.SailPointTenant) []string {

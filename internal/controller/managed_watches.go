@@ -65,27 +65,22 @@ func (m *managedReconciler[T]) forPeer(ctx context.Context, o client.Object) []r
 	if tenant == nil {
 		return nil
 	}
+	tenants, err := sameSailPointTenants(ctx, m.Client, tenant)
+	if err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Unable to list the tenants of a peer's SailPoint tenant")
+		return nil
+	}
 	var reqs []reconcile.Request
 	seen := map[types.NamespacedName]bool{}
-	for _, key := range sailPointKeys(tenant) {
-		tenants := &mfav1.SailPointTenantList{}
-		if err := m.List(ctx, tenants, client.MatchingFields{indexSailPoint: key}); err != nil {
-			continue
-		}
-		for i := range tenants.Items {
-			t := &tenants.Items[i]
-			if !sameSailPoint(t, tenant) {
+	for _, t := range tenants {
+		for _, r := range m.forTenant(ctx, t) {
+			if seen[r.NamespacedName] || r.NamespacedName == client.ObjectKeyFromObject(o) {
 				continue
 			}
-			for _, r := range m.forTenant(ctx, t) {
-				if seen[r.NamespacedName] || r.NamespacedName == client.ObjectKeyFromObject(o) {
-					continue
-				}
-				other := m.kind.newObject()
-				if m.Get(ctx, r.NamespacedName, other) == nil && m.kind.peerMatters(o, other) {
-					seen[r.NamespacedName] = true
-					reqs = append(reqs, r)
-				}
+			other := m.kind.newObject()
+			if m.Get(ctx, r.NamespacedName, other) == nil && m.kind.peerMatters(o, other) {
+				seen[r.NamespacedName] = true
+				reqs = append(reqs, r)
 			}
 		}
 	}

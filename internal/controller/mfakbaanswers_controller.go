@@ -134,24 +134,26 @@ func verificationDue(k *mfav1.MfaKbaAnswers) bool {
 // identity is: the same SailPointTenant, or a tenant of the same SailPoint tenant whose
 // status.identityID (known once it obtained a token) is the same.
 func (k kbaKind) owner(ctx context.Context, obj *mfav1.MfaKbaAnswers, tenant *mfav1.SailPointTenant) (string, error) {
-	list := &mfav1.MfaKbaAnswersList{}
-	if err := k.c.List(ctx, list); err != nil {
+	tenants, err := sameSailPointTenants(ctx, k.c, tenant)
+	if err != nil {
 		return "", err
 	}
-	for i := range list.Items {
-		other := &list.Items[i]
-		if other.UID == obj.UID || !olderThan(other, obj) || releasedForDeletion(other) {
+	var peers []*mfav1.MfaKbaAnswers
+	for i, t := range tenants {
+		// The same SailPointTenant (tenants[0]), or another one with the same identity.
+		if i > 0 && (tenant.Status.IdentityID == "" || t.Status.IdentityID != tenant.Status.IdentityID) {
 			continue
 		}
-		if other.Namespace == tenant.Namespace && other.Spec.TenantRef.Name == tenant.Name {
-			return other.Namespace + "/" + other.Name, nil
+		list := &mfav1.MfaKbaAnswersList{}
+		if err := k.c.List(ctx, list, client.InNamespace(t.Namespace), client.MatchingFields{indexTenantName: t.Name},
+			client.UnsafeDisableDeepCopy); err != nil {
+			return "", err
 		}
-		if t := peerTenant(ctx, k.c, other); t != nil && tenant.Status.IdentityID != "" &&
-			t.Status.IdentityID == tenant.Status.IdentityID && sameSailPoint(t, tenant) {
-			return other.Namespace + "/" + other.Name, nil
+		for j := range list.Items {
+			peers = append(peers, &list.Items[j])
 		}
 	}
-	return "", nil
+	return oldestPeer(obj, peers), nil
 }
 
 func (kbaKind) conflictMessage(_ *mfav1.MfaKbaAnswers, tenant *mfav1.SailPointTenant, other string) string {

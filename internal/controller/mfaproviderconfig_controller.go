@@ -86,20 +86,24 @@ func (providerKind) readyMessage(p *mfav1.MfaProviderConfig) string {
 // owner returns namespace/name of an older MfaProviderConfig (any namespace) of the same method
 // on the same SailPoint tenant, or "".
 func (k providerKind) owner(ctx context.Context, p *mfav1.MfaProviderConfig, tenant *mfav1.SailPointTenant) (string, error) {
-	list := &mfav1.MfaProviderConfigList{}
-	if err := k.c.List(ctx, list, client.MatchingFields{indexMethod: string(p.Spec.Method)}); err != nil {
+	tenants, err := sameSailPointTenants(ctx, k.c, tenant)
+	if err != nil {
 		return "", err
 	}
-	for i := range list.Items {
-		other := &list.Items[i]
-		if other.UID == p.UID || !olderThan(other, p) || releasedForDeletion(other) {
-			continue
+	var peers []*mfav1.MfaProviderConfig
+	for _, t := range tenants {
+		list := &mfav1.MfaProviderConfigList{}
+		if err := k.c.List(ctx, list, client.InNamespace(t.Namespace), client.MatchingFields{indexTenantName: t.Name},
+			client.UnsafeDisableDeepCopy); err != nil {
+			return "", err
 		}
-		if t := peerTenant(ctx, k.c, other); t != nil && sameSailPoint(t, tenant) {
-			return other.Namespace + "/" + other.Name, nil
+		for i := range list.Items {
+			if list.Items[i].Spec.Method == p.Spec.Method {
+				peers = append(peers, &list.Items[i])
+			}
 		}
 	}
-	return "", nil
+	return oldestPeer(p, peers), nil
 }
 
 func (providerKind) conflictMessage(p *mfav1.MfaProviderConfig, tenant *mfav1.SailPointTenant, other string) string {
