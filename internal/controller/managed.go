@@ -161,9 +161,6 @@ func (m *managedReconciler[T]) now() time.Time {
 func (m *managedReconciler[T]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	obj := m.kind.newObject()
 	if err := m.Get(ctx, req.NamespacedName, obj); err != nil {
-		if client.IgnoreNotFound(err) == nil {
-			forgetConditions(m.kind.kindName(), req.Namespace, req.Name)
-		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	remoteCtx, cancel := context.WithTimeout(ctx, cmp.Or(m.RemoteTimeout, defaultRemoteTimeout))
@@ -361,16 +358,13 @@ func (m *managedReconciler[T]) finalize(ctx context.Context, obj T) *pass {
 // writeStatus computes the status from the pass, patches it when it changed, and emits the
 // events of the pass: its actions and one per change of a condition.
 func (m *managedReconciler[T]) writeStatus(ctx context.Context, obj T, p *pass) error {
-	kind := m.kind.kindName()
 	if p.released {
-		forgetConditions(kind, obj.GetNamespace(), obj.GetName())
 		m.emit(obj, p, nil, nil)
 		return nil
 	}
 	before := obj.DeepCopyObject().(T)
 	p.commonStatus(obj, m.kind.readyMessage(obj))
 	m.kind.nextStatus(obj, p)
-	recordConditions(kind, obj.GetNamespace(), obj.GetName(), obj.GetConditions())
 	m.emit(obj, p, before.GetConditions(), obj.GetConditions())
 	if equality.Semantic.DeepEqual(before, obj) {
 		return nil

@@ -52,7 +52,6 @@ func (r *SailPointTenantReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err := r.Get(ctx, req.NamespacedName, tenant); err != nil {
 		if client.IgnoreNotFound(err) == nil {
 			r.Clients.forget(req.NamespacedName)
-			forgetConditions(kindSailPointTenant, req.Namespace, req.Name)
 			sailpoint.ForgetTenant(req.String())
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -139,7 +138,6 @@ func setTenantReady(t *mfav1.SailPointTenant, ready condition, prog progress) {
 }
 
 func (r *SailPointTenantReconciler) patchStatus(ctx context.Context, before, after *mfav1.SailPointTenant) error {
-	recordConditions(kindSailPointTenant, after.Namespace, after.Name, after.Status.Conditions)
 	if equality.Semantic.DeepEqual(before.Status, after.Status) {
 		return nil
 	}
@@ -178,7 +176,7 @@ type tenantSignals struct {
 
 // fallback is the client's OnConfigurationAPIFallback: called once, on the calling goroutine.
 func (s tenantSignals) fallback(tenant *mfav1.SailPointTenant) func(string) {
-	t := tenant.DeepCopy()
+	t := tenantRef(tenant)
 	return func(op string) {
 		s.event(t, corev1.EventTypeNormal, mfav1.EventReasonConfigurationAPIFallback,
 			"SailPoint answered 404 on /mfa/v1 for "+op+": this tenant's client uses the v3 configuration API from now on "+
@@ -189,7 +187,7 @@ func (s tenantSignals) fallback(tenant *mfav1.SailPointTenant) func(string) {
 // deprecated is the client's OnDeprecated: called once per client, with the first operation
 // SailPoint marked X-Deprecated.
 func (s tenantSignals) deprecated(tenant *mfav1.SailPointTenant) func(string) {
-	t := tenant.DeepCopy()
+	t := tenantRef(tenant)
 	return func(op string) {
 		way := "SailPoint publishes no replacement for it yet (the MFA controller operations exist only in v3)"
 		switch {
@@ -201,6 +199,14 @@ func (s tenantSignals) deprecated(tenant *mfav1.SailPointTenant) func(string) {
 		s.event(t, corev1.EventTypeWarning, mfav1.EventReasonDeprecatedAPI,
 			"SailPoint marked "+op+" deprecated (X-Deprecated: true); the legacy v3 API stops working in Q1 2029: "+way)
 	}
+}
+
+// tenantRef is what an event and a wake-up need of a tenant, kept by its client for life:
+// its identity, not a copy of the whole object.
+func tenantRef(t *mfav1.SailPointTenant) *mfav1.SailPointTenant {
+	return &mfav1.SailPointTenant{ObjectMeta: metav1.ObjectMeta{
+		Namespace: t.Namespace, Name: t.Name, UID: t.UID, ResourceVersion: t.ResourceVersion,
+	}}
 }
 
 func (s tenantSignals) event(t *mfav1.SailPointTenant, eventType, reason, note string) {

@@ -44,6 +44,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	if err := SetupIndexes(ctx, mgr); err != nil {
 		return err
 	}
+	resourceConditions.use(mgr.GetCache(), mgr.Elected())
 	clients := NewTenantClients(opts.NewAPI)
 	clients.secrets = secretReader{cached: mgr.GetClient(), direct: mgr.GetAPIReader(), data: newSecretData()}
 	recorder := mgr.GetEventRecorder(eventRecorderName)
