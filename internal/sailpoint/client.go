@@ -89,8 +89,8 @@ type Options struct {
 	// RetryBaseDelay and RetryMaxDelay bound the exponential backoff with
 	// jitter between retries; defaults 500ms and 10s.
 	RetryBaseDelay, RetryMaxDelay time.Duration
-	// HTTPClient is the base HTTP client; default one with a clone of
-	// http.DefaultTransport. Its Timeout should be zero, Options.Timeout applies.
+	// HTTPClient is the base HTTP client; default one with the transport
+	// all such clients share (see sharedTransport). Its Timeout should be zero, Options.Timeout applies.
 	HTTPClient *http.Client
 	// UserAgent defaults to "sailpoint-mfa-operator/" + Version.
 	UserAgent string
@@ -208,7 +208,8 @@ func (c *Client) throttleKey() throttleKey {
 
 // Close leaves the shared throttle (which is forgotten once no client uses
 // it and its hold has passed, so a client built again for the same
-// credentials still honours a hold) and closes idle connections. Call it
+// credentials still honours a hold) and closes the idle connections of a
+// transport of its own (see sharedTransport). Call it
 // once the client is replaced or its tenant is gone; calling it again does
 // nothing. A closed client still works, but no longer lowers the shared
 // limit to its RequestsPerSecond.
@@ -306,15 +307,32 @@ func instrumentedClient(base *http.Client, tenant, userAgent string) *http.Clien
 	return &client
 }
 
-// defaultTransport clones http.DefaultTransport (dial timeout 30s, TLS
-// handshake timeout 10s, idle connections closed after 90s); Options.Timeout
-// bounds the rest.
-func defaultTransport() http.RoundTripper {
+// sharedTransport is the HTTP transport of every client built without an
+// HTTPClient: a clone of http.DefaultTransport (dial timeout 30s, TLS
+// handshake timeout 10s, idle connections closed after 90s). One transport
+// for all tenants bounds the idle connections of the whole process
+// (maxIdleConns, the least recently used closed first) however many tenants
+// there are, where one transport per client kept at least one idle
+// connection, two goroutines and 8 KiB of buffers per tenant between
+// reconciles minutes apart. Tokens, limits and holds stay per client: only
+// connections are pooled, and only to the same host. Options.Timeout bounds
+// each attempt.
+var sharedTransport = newSharedTransport()
+
+const (
+	maxIdleConns        = 64
+	maxIdleConnsPerHost = 8
+)
+
+func newSharedTransport() http.RoundTripper {
 	t, ok := http.DefaultTransport.(*http.Transport)
 	if !ok {
 		return http.DefaultTransport
 	}
 	t = t.Clone()
-	t.MaxIdleConnsPerHost = 10
+	t.MaxIdleConns = maxIdleConns
+	t.MaxIdleConnsPerHost = maxIdleConnsPerHost
 	return t
 }
+
+func defaultTransport() http.RoundTripper { return sharedTransport }

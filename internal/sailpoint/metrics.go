@@ -105,8 +105,13 @@ func (t *instrumentedTransport) RoundTrip(req *http.Request) (*http.Response, er
 }
 
 // CloseIdleConnections closes the idle connections of the base transport,
-// so that http.Client.CloseIdleConnections reaches it.
+// so that http.Client.CloseIdleConnections reaches it; not those of the
+// shared transport, which other tenants' clients use (its own idle timeout
+// and bound close them).
 func (t *instrumentedTransport) CloseIdleConnections() {
+	if t.base == sharedTransport {
+		return
+	}
 	if closer, ok := t.base.(interface{ CloseIdleConnections() }); ok {
 		closer.CloseIdleConnections()
 	}
