@@ -89,6 +89,7 @@ func main() {
 		Scheme:                 scheme,
 		Metrics:                metricsOptions,
 		HealthProbeBindAddress: o.probeAddr,
+		PprofBindAddress:       o.pprofAddr,
 		Cache:                  o.cacheOptions(),
 		// The lease is released on SIGTERM, so a standby takes over in seconds rather than
 		// after the lease duration; main returns right after Start, as that requires.

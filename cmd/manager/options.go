@@ -41,6 +41,7 @@ const leaderElectionID = "sailpoint-mfa-operator.identityops.dev"
 type options struct {
 	metricsAddr             string
 	probeAddr               string
+	pprofAddr               string
 	secureMetrics           bool
 	enableHTTP2             bool
 	maxConcurrentReconciles int
@@ -79,6 +80,8 @@ func (o *options) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.metricsAddr, "metrics-bind-address", "0", "The address the metrics endpoint binds to. "+
 		"Use :8443 for HTTPS or :8080 for HTTP, or leave as 0 to disable the metrics service.")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "The address the probe endpoint binds to.")
+	fs.StringVar(&o.pprofAddr, "pprof-bind-address", "0", "The address Go's pprof profiles are served on "+
+		"(e.g. 127.0.0.1:6060, unauthenticated: keep it on loopback or behind a port-forward). 0 (the default) disables them.")
 	fs.BoolVar(&o.secureMetrics, "metrics-secure", true,
 		"If set, the metrics endpoint is served securely via HTTPS, with authentication and authorization. Use --metrics-secure=false to use HTTP instead.")
 	fs.BoolVar(&o.enableHTTP2, "enable-http2", false,

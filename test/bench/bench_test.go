@@ -209,12 +209,12 @@ func BenchmarkBurst(b *testing.B) {
 	summarize("RSS/1k objects vs JSON", growth/(cached/objects))
 }
 
-// settle is how long a manager is left alone before its RSS is read.
+// settle is how long a manager is left alone before its RSS is read (BENCH_SETTLE).
 func settle() time.Duration {
 	if short() {
-		return 3 * time.Second
+		return envDuration("BENCH_SETTLE", 3*time.Second)
 	}
-	return 5 * time.Second
+	return envDuration("BENCH_SETTLE", 5*time.Second)
 }
 
 // cachedMiB is the JSON size of what a manager watching ns must hold: its tenants,
