@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -139,6 +140,8 @@ type managedReconcilerBase struct {
 	Recorder events.EventRecorder
 	// RemoteTimeout bounds the remote work of one reconcile as a whole.
 	RemoteTimeout time.Duration
+	// writes keeps a pass from starting on a view older than the reconciler's own writes.
+	writes *ownWrites
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -161,7 +164,16 @@ func (m *managedReconciler[T]) now() time.Time {
 func (m *managedReconciler[T]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	obj := m.kind.newObject()
 	if err := m.Get(ctx, req.NamespacedName, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			m.writes.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	start := obj.GetResourceVersion()
+	if m.writes.behind(req.NamespacedName, start) {
+		// The cache has not yet delivered this reconciler's own last write: the watch event
+		// that does brings the object back (ownWrites.caughtUp); the requeue is a fallback.
+		return ctrl.Result{RequeueAfter: cacheCatchUp}, nil
 	}
 	remoteCtx, cancel := context.WithTimeout(ctx, cmp.Or(m.RemoteTimeout, defaultRemoteTimeout))
 	defer cancel()
@@ -173,11 +185,15 @@ func (m *managedReconciler[T]) Reconcile(ctx context.Context, req ctrl.Request) 
 		p = m.finalize(remoteCtx, obj)
 	}
 	if p.skipped {
+		m.writes.wrote(req.NamespacedName, obj.GetResourceVersion(), start)
 		// The cache was behind: nothing was done, so nothing is reported (not even the
 		// requestedAt echo) until the pass runs on the current object.
 		return p.result, p.err
 	}
-	return p.result, errors.Join(p.err, m.writeStatus(ctx, obj, p))
+	beforeStatus := obj.GetResourceVersion() // differs from start once the finalizer was patched
+	err := m.writeStatus(ctx, obj, p)
+	m.writes.wrote(req.NamespacedName, obj.GetResourceVersion(), start, beforeStatus)
+	return p.result, errors.Join(p.err, err)
 }
 
 // live runs the contract's steps for an object that is not being deleted.

@@ -25,7 +25,7 @@ import (
 func (m *managedReconciler[T]) setup(mgr ctrl.Manager, name string, maxConcurrent int) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(m.kind.newObject(), builder.WithPredicates(predicate.Or(
-			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, m.writes.caughtUp()))).
 		WatchesMetadata(secretGVKObject(), handler.EnqueueRequestsFromMapFunc(m.forSecret)).
 		Watches(&mfav1.SailPointTenant{}, handler.EnqueueRequestsFromMapFunc(m.forTenant),
 			builder.WithPredicates(tenantChangedPredicate())).

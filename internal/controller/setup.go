@@ -61,7 +61,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	}
 	frame := func() managedReconcilerBase {
 		return managedReconcilerBase{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Shards: shards,
-			Clients: clients, Recorder: recorder, RemoteTimeout: opts.ReconcileTimeout}
+			Clients: clients, Recorder: recorder, RemoteTimeout: opts.ReconcileTimeout, writes: newOwnWrites()}
 	}
 	provider := &MfaProviderConfigReconciler{managedReconciler[*mfav1.MfaProviderConfig]{managedReconcilerBase: frame(), kind: providerKind{c: mgr.GetClient()}}}
 	if err := provider.setup(mgr, "mfaproviderconfig", workers); err != nil {
