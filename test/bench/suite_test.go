@@ -13,8 +13,9 @@
 //	BENCH_SHORT=1       the small version of the slow-tenant and memory scenarios
 //	BENCH_LATENCY       the emulator's latency in the burst scenario (default 20ms)
 //	BENCH_APPLY_LATENCY the emulator's latency in the one-at-a-time scenario (default 0)
-//	BENCH_MANAGER_ARGS  the manager's tuning flags (default --max-concurrent-reconciles=16;
-//	                    set and empty: the shipped defaults)
+//	BENCH_MANAGER_ARGS  the manager's tuning flags, e.g. --max-concurrent-reconciles=16
+//	                    (default none: the shipped defaults)
+//	BENCH_SETTLE        how long a manager is left alone before its RSS is read (5s; short 3s)
 //
 // Every loop is bounded in count and time; every process it starts it stops.
 package bench_test

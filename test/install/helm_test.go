@@ -122,7 +122,7 @@ var _ = Describe("The Helm chart", func() {
 			d := convert[appsv1.Deployment](named(objs, "Deployment", "sailpoint-mfa-operator"))
 			expectProductionReadyManager(d)
 			Expect(d.Spec.Template.Spec.Containers[0].Image).To(MatchRegexp(`^ghcr\.io/identityops/sailpoint-mfa-operator:v\d+\.\d+\.\d+`))
-			Expect(d.Spec.Template.Spec.Containers[0].Args).To(ContainElements("--max-concurrent-reconciles=16", "--zap-log-level=info"))
+			Expect(d.Spec.Template.Spec.Containers[0].Args).To(ContainElements("--max-concurrent-reconciles=64", "--zap-log-level=info"))
 			Expect(d.Spec.Template.Spec.Containers[0].Args).NotTo(ContainElement(HavePrefix("--watch-namespace")))
 		})
 
