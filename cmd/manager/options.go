@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -137,9 +138,7 @@ func (o *options) validate() error {
 // operator owns, to the objects that match --watch-label-selector. Secrets are not
 // filtered: they are referenced by name and carry no shard label.
 func (o *options) cacheOptions() cache.Options {
-	// The cache keeps no managedFields: nothing here reads them, and for every watched
-	// object, Secrets' metadata included, they are often the larger part of it.
-	opts := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
+	opts := cache.Options{DefaultTransform: cacheTransform}
 	if len(o.watchNamespaces) > 0 {
 		opts.DefaultNamespaces = map[string]cache.Config{}
 		for _, ns := range o.watchNamespaces {
@@ -155,6 +154,23 @@ func (o *options) cacheOptions() cache.Options {
 		}
 	}
 	return opts
+}
+
+// cacheTransform drops what nothing here reads before an object enters the cache: every
+// object's managedFields (often the larger part of a small object), and of the objects cached
+// as metadata only, the Secrets (a cluster has thousands; the operator reads a few by name and
+// needs only to notice that they changed), everything but their name, namespace, uid and
+// resourceVersion: labels, annotations (kubectl's last-applied-configuration annotation
+// holds a whole Secret), owner references, finalizers.
+func cacheTransform(in any) (any, error) {
+	out, err := cache.TransformStripManagedFields()(in)
+	if m, ok := out.(*metav1.PartialObjectMetadata); ok && err == nil {
+		m.ObjectMeta = metav1.ObjectMeta{
+			Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion,
+			DeletionTimestamp: m.DeletionTimestamp,
+		}
+	}
+	return out, err
 }
 
 // shardLeaderElectionID is the lease name for a label selector: the unsharded name when the
