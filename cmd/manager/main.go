@@ -120,6 +120,7 @@ func main() {
 		MaxConcurrentReconciles: o.maxConcurrentReconciles,
 		ReconcileTimeout:        o.reconcileTimeout,
 		Sharded:                 o.watchSelector != nil && !o.watchSelector.Empty(),
+		Namespaces:              o.watchNamespaces,
 	}); err != nil {
 		setupLog.Error(err, "Unable to set up the controllers")
 		os.Exit(1)

@@ -157,11 +157,11 @@ func (o *options) cacheOptions() cache.Options {
 }
 
 // cacheTransform drops what nothing here reads before an object enters the cache: every
-// object's managedFields (often the larger part of a small object), and of the objects cached
-// as metadata only, the Secrets (a cluster has thousands; the operator reads a few by name and
-// needs only to notice that they changed), everything but their name, namespace, uid and
-// resourceVersion: labels, annotations (kubectl's last-applied-configuration annotation
-// holds a whole Secret), owner references, finalizers.
+// object's managedFields (often the larger part of a small object), and of an object cached
+// as metadata only (a watch that only needs to notice changes), everything but its name,
+// namespace, uid and resourceVersion: labels, annotations (kubectl's
+// last-applied-configuration annotation can hold a whole Secret), owner references,
+// finalizers. Secrets are not in the cache at all (see the controller's secretVersions).
 func cacheTransform(in any) (any, error) {
 	out, err := cache.TransformStripManagedFields()(in)
 	if m, ok := out.(*metav1.PartialObjectMetadata); ok && err == nil {

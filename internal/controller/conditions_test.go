@@ -247,7 +247,7 @@ func (failingReader) List(context.Context, client.ObjectList, ...client.ListOpti
 
 func TestTenantRetriesWhenItsSecretCannotBeRead(t *testing.T) {
 	clients := NewTenantClients(nil)
-	clients.secrets = secretReader{cached: failingReader{}, direct: failingReader{}}
+	clients.secrets = secretReader{versions: readerVersions{failingReader{}}, direct: failingReader{}}
 	r := &SailPointTenantReconciler{Clients: clients}
 	tenant := &mfav1.SailPointTenant{}
 	tenant.Namespace, tenant.Name = "ns", "acme"

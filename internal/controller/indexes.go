@@ -3,9 +3,7 @@ package controller
 import (
 	"context"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -68,13 +66,6 @@ func secretNames(refs []mfav1.SecretKeySelector) []string {
 		names = append(names, r.Name)
 	}
 	return names
-}
-
-// secretGVKObject is the metadata-only Secret that the reconcilers watch.
-func secretGVKObject() *metav1.PartialObjectMetadata {
-	m := &metav1.PartialObjectMetadata{}
-	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-	return m
 }
 
 // requestsFor lists the objects of list in namespace whose field index matches value, as

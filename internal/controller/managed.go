@@ -142,6 +142,8 @@ type managedReconcilerBase struct {
 	RemoteTimeout time.Duration
 	// writes keeps a pass from starting on a view older than the reconciler's own writes.
 	writes *ownWrites
+	// SecretChanges tells which Secrets in use changed.
+	SecretChanges *secretVersions
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

@@ -26,7 +26,7 @@ func (m *managedReconciler[T]) setup(mgr ctrl.Manager, name string, maxConcurren
 	return ctrl.NewControllerManagedBy(mgr).
 		For(m.kind.newObject(), builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, m.writes.caughtUp()))).
-		WatchesMetadata(secretGVKObject(), handler.EnqueueRequestsFromMapFunc(m.forSecret)).
+		WatchesRawSource(m.SecretChanges.source(m.forSecret)).
 		Watches(&mfav1.SailPointTenant{}, handler.EnqueueRequestsFromMapFunc(m.forTenant),
 			builder.WithPredicates(tenantChangedPredicate())).
 		Watches(m.kind.newObject(), handler.EnqueueRequestsFromMapFunc(m.forPeer),

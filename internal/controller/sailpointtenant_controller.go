@@ -39,6 +39,8 @@ type SailPointTenantReconciler struct {
 	Clients                 *TenantClients
 	Recorder                events.EventRecorder
 	MaxConcurrentReconciles int
+	// SecretChanges tells which Secrets in use changed.
+	SecretChanges *secretVersions
 }
 
 // +kubebuilder:rbac:groups=mfa.identityops.dev,resources=sailpointtenants,verbs=get;list;watch
@@ -155,7 +157,7 @@ func (r *SailPointTenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&mfav1.SailPointTenant{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		WatchesMetadata(secretGVKObject(), handler.EnqueueRequestsFromMapFunc(r.tenantsForSecret)).
+		WatchesRawSource(r.SecretChanges.source(r.tenantsForSecret)).
 		WatchesRawSource(source.Channel(r.Clients.signals.wake, &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Named("sailpointtenant").

@@ -10,7 +10,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -32,12 +31,13 @@ func secretNotFoundf(format string, args ...any) error {
 	return secretNotFound{msg: fmt.Sprintf(format, args...)}
 }
 
-// secretReader reads referenced Secrets. Only the metadata of Secrets is cached (and watched),
-// so the manager's memory does not grow with every Secret of the cluster; the data of the
-// few Secrets a resource references is read directly from the API server when it is needed.
+// secretReader reads referenced Secrets. No Secret is cached as a whole, and of the cluster's
+// Secrets only the versions of those in use are followed (secretVersions), so the manager's
+// memory does not grow with every Secret of the cluster; the data of the few Secrets a
+// resource references is read directly from the API server when it has changed.
 type secretReader struct {
-	// cached is the manager's client; Secrets are read from it as metadata only.
-	cached client.Reader
+	// versions tells the current resourceVersion of a Secret in use, when known.
+	versions secretVersionSource
 	// direct reads from the API server without a cache.
 	direct client.Reader
 	// data remembers the data of the Secrets read, by resourceVersion, so that a Secret whose
@@ -52,15 +52,21 @@ type secretData struct {
 	secrets map[types.NamespacedName]*corev1.Secret
 }
 
+// secretVersionSource is what secretReader needs of secretVersions.
+type secretVersionSource interface {
+	version(key types.NamespacedName) (string, bool)
+	observe(key types.NamespacedName, rv string)
+}
+
 func newSecretData() *secretData {
 	return &secretData{secrets: map[types.NamespacedName]*corev1.Secret{}}
 }
 
-// get returns the Secret key: the one remembered when the metadata cache shows its
-// resourceVersion, else the API server's.
+// get returns the Secret key: the one remembered when it is still the current version, else
+// the API server's.
 func (s secretReader) get(ctx context.Context, key types.NamespacedName) (*corev1.Secret, error) {
-	if s.data != nil {
-		if rv, err := s.resourceVersion(ctx, key.Namespace, key.Name); err == nil {
+	if s.data != nil && s.versions != nil {
+		if rv, ok := s.versions.version(key); ok {
 			s.data.mu.Lock()
 			sec, ok := s.data.secrets[key]
 			s.data.mu.Unlock()
@@ -80,20 +86,29 @@ func (s secretReader) get(ctx context.Context, key types.NamespacedName) (*corev
 		}
 		s.data.mu.Unlock()
 	}
+	if err == nil && s.versions != nil {
+		s.versions.observe(key, sec.ResourceVersion)
+	}
 	return sec, err
 }
 
-// resourceVersion returns the resourceVersion of a Secret from the metadata cache.
+// resourceVersion returns the current resourceVersion of a Secret: the one followed, else
+// the one read from the API server.
 func (s secretReader) resourceVersion(ctx context.Context, namespace, name string) (string, error) {
-	m := &metav1.PartialObjectMetadata{}
-	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-	if err := s.cached.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, m); err != nil {
+	key := types.NamespacedName{Namespace: namespace, Name: name}
+	if s.versions != nil {
+		if rv, ok := s.versions.version(key); ok {
+			return rv, nil
+		}
+	}
+	sec, err := s.get(ctx, key)
+	if err != nil {
 		if apierrors.IsNotFound(err) {
 			return "", secretNotFoundf("Secret %s/%s does not exist", namespace, name)
 		}
 		return "", err
 	}
-	return m.ResourceVersion, nil
+	return sec.ResourceVersion, nil
 }
 
 // secretValues holds the values read for one resource, and the resourceVersions of the

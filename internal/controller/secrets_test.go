@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
@@ -24,12 +25,26 @@ func (c *countingReader) Get(ctx context.Context, key client.ObjectKey, obj clie
 	return c.Reader.Get(ctx, key, obj, opts...)
 }
 
+// readerVersions tells a Secret's version from a reader's metadata, as a watch would.
+type readerVersions struct{ c client.Reader }
+
+func (r readerVersions) version(key types.NamespacedName) (string, bool) {
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	if err := r.c.Get(context.Background(), key, m); err != nil {
+		return "", false
+	}
+	return m.ResourceVersion, true
+}
+
+func (readerVersions) observe(types.NamespacedName, string) {}
+
 func TestSecretReaderReadsAnUnchangedSecretOnce(t *testing.T) {
 	ctx := context.Background()
 	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "okta"}, Data: map[string][]byte{"accessKey": []byte("k1")}}
 	c := fake.NewClientBuilder().WithScheme(scheme.Scheme).WithObjects(sec).Build()
 	direct := &countingReader{Reader: c}
-	r := secretReader{cached: c, direct: direct, data: newSecretData()}
+	r := secretReader{versions: readerVersions{c}, direct: direct, data: newSecretData()}
 	ref := mfav1.SecretKeySelector{Name: "okta", Key: "accessKey"}
 
 	for range 3 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"time"
 
+	"k8s.io/client-go/metadata"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -26,6 +27,9 @@ type Options struct {
 	Sharded bool
 	// NewAPI builds SailPoint clients; the real client when nil.
 	NewAPI NewAPIFunc
+	// Namespaces are the namespaces watched (--watch-namespace); all when empty. Secrets are
+	// followed in these only.
+	Namespaces []string
 }
 
 // DefaultMaxConcurrentReconciles is the default number of workers per kind. The work is
@@ -49,12 +53,20 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	}
 	resourceConditions.use(mgr.GetCache(), mgr.Elected())
 	clients := NewTenantClients(opts.NewAPI)
-	clients.secrets = secretReader{cached: mgr.GetClient(), direct: mgr.GetAPIReader(), data: newSecretData()}
+	secretChanges := newSecretVersions(secretInUse(mgr.GetClient()))
+	metaClient, err := metadata.NewForConfig(mgr.GetConfig())
+	if err != nil {
+		return err
+	}
+	if err := mgr.Add(secretReflectors{store: secretChanges, client: metaClient, namespaces: opts.Namespaces}); err != nil {
+		return err
+	}
+	clients.secrets = secretReader{versions: secretChanges, direct: mgr.GetAPIReader(), data: newSecretData()}
 	recorder := mgr.GetEventRecorder(eventRecorderName)
 	clients.signals = tenantSignals{recorder: recorder, wake: make(chan event.GenericEvent, 64)}
 
 	if err := (&SailPointTenantReconciler{
-		Client: mgr.GetClient(), Clients: clients, Recorder: recorder, MaxConcurrentReconciles: workers,
+		Client: mgr.GetClient(), Clients: clients, Recorder: recorder, MaxConcurrentReconciles: workers, SecretChanges: secretChanges,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
@@ -64,7 +76,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	}
 	frame := func() managedReconcilerBase {
 		return managedReconcilerBase{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Shards: shards,
-			Clients: clients, Recorder: recorder, RemoteTimeout: opts.ReconcileTimeout, writes: newOwnWrites()}
+			Clients: clients, Recorder: recorder, RemoteTimeout: opts.ReconcileTimeout, writes: newOwnWrites(),
+			SecretChanges: secretChanges}
 	}
 	provider := &MfaProviderConfigReconciler{managedReconciler[*mfav1.MfaProviderConfig]{managedReconcilerBase: frame(), kind: providerKind{c: mgr.GetClient()}}}
 	if err := provider.setup(mgr, "mfaproviderconfig", workers); err != nil {

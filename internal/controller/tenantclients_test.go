@@ -39,7 +39,7 @@ func TestTenantClientsBuildOneClientPerTenantUnderConcurrencyAndCloseTheOneRepla
 		built = append(built, api)
 		return api, nil
 	})
-	clients.secrets = secretReader{cached: c, direct: c, data: newSecretData()}
+	clients.secrets = secretReader{versions: readerVersions{c}, direct: c, data: newSecretData()}
 	tenant := &mfav1.SailPointTenant{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "acme", UID: "u1", Generation: 1}}
 	tenant.Spec.BaseURL = "https://acme.api.identitynow.com"
 	tenant.Spec.CredentialsSecretRef.Name = "acme-pat"
