@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"time"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -57,5 +59,18 @@ var _ = Describe("A first sync", func() {
 		f.eventuallyCondition(&mfav1.MfaProviderConfig{}, "okta", mfav1.TypeSynced, metav1.ConditionFalse, mfav1.ReasonTenantNotReady)
 		e := f.eventuallyEvent(kindMfaProviderConfig, "okta", corev1.EventTypeWarning, mfav1.ReasonTenantNotReady)
 		Expect(e.Note).To(ContainSubstring(mfav1.ReasonInvalidCredentials))
+	})
+
+	It("applied with its tenant, a config writes no status while the tenant's first check is under way, then goes straight to Ready", func() {
+		f.emu.SetFaults(emulator.Faults{Latency: 1500 * time.Millisecond, PathPrefix: tokenPath})
+		f.createTenant(emulator.DefaultAdminClientID, emulator.DefaultAdminClientSecret)
+		f.oktaConfig("okta", oktaKey)
+		Consistently(func() []metav1.Condition {
+			c := &mfav1.MfaProviderConfig{}
+			f.get(c, "okta")
+			return c.Status.Conditions
+		}, time.Second, 50*time.Millisecond).Should(BeEmpty(), "one status write less per object of a first sync")
+		f.eventuallyReady("okta")
+		Expect(f.eventsFor(kindMfaProviderConfig, "okta", mfav1.ReasonTenantNotReady)).To(BeEmpty())
 	})
 })

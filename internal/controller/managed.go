@@ -212,6 +212,14 @@ func (m *managedReconciler[T]) live(ctx context.Context, obj T) *pass {
 	// the object back when they appear.
 	tenant, waiting := readyTenant(ctx, m.Client, m.Shards, obj)
 	if tenant == nil {
+		if waiting.checking && len(obj.GetConditions()) == 0 && time.Since(obj.GetCreationTimestamp().Time) < firstCheckSilence {
+			// Created with its tenant, whose first check is under way: the check's outcome
+			// (the tenant's Ready, on the tenant watch) wakes this object within seconds, and a
+			// status saying "waiting" in between would be one more API write for each object of
+			// a first sync. The requeue is a fallback.
+			p.skipped, p.result = true, ctrl.Result{RequeueAfter: 5 * time.Second}
+			return p
+		}
 		return p.waitForTenant(waiting)
 	}
 	vals, err := m.Clients.secrets.read(ctx, obj.GetNamespace(), m.kind.secretRefs(obj)...)

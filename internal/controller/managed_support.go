@@ -36,7 +36,13 @@ type tenantWait struct {
 	gone bool
 	// userMustFix: the tenant is Stalled (its credentials or their Secret).
 	userMustFix bool
+	// checking: the tenant exists and its first check is under way.
+	checking bool
 }
+
+// firstCheckSilence is how long a new object whose tenant's first check is under way waits
+// for it without writing a status (see managedReconciler.live).
+const firstCheckSilence = 30 * time.Second
 
 // readyTenant returns the referenced tenant when it exists and is Ready; otherwise why not.
 // When the manager watches only some tenants (sharding), shards (an uncached reader, nil
@@ -71,7 +77,7 @@ func readyTenant(ctx context.Context, c, shards client.Reader, obj mfav1.Managed
 	ready := tenant.Status.GetCondition(mfav1.TypeReady)
 	if ready == nil || tenant.Status.ObservedGeneration == 0 {
 		// Not reconciled yet: it is on its way.
-		return nil, tenantWait{patience: max(young, 5*time.Second),
+		return nil, tenantWait{patience: max(young, 5*time.Second), checking: true,
 			cond: falseCondition(mfav1.ReasonTenantNotReady, fmt.Sprintf("Waiting for SailPointTenant %s to be checked", ref))}
 	}
 	msg := fmt.Sprintf("SailPointTenant %s is not ready: %s: %s", ref, ready.Reason, strings.TrimSuffix(ready.Message, "."))
