@@ -17,7 +17,6 @@ import (
 const (
 	indexSecretName = "mfa.identityops.dev/secret-name"
 	indexTenantName = "mfa.identityops.dev/tenant-name"
-	indexMethod     = "mfa.identityops.dev/method"
 	// indexSailPoint finds the SailPointTenants of one SailPoint tenant (sailPointKeys).
 	indexSailPoint = "mfa.identityops.dev/sailpoint"
 )
@@ -41,9 +40,6 @@ func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
 		}},
 		{&mfav1.MfaProviderConfig{}, indexTenantName, func(o client.Object) []string {
 			return []string{o.(*mfav1.MfaProviderConfig).Spec.TenantRef.Name}
-		}},
-		{&mfav1.MfaProviderConfig{}, indexMethod, func(o client.Object) []string {
-			return []string{string(o.(*mfav1.MfaProviderConfig).Spec.Method)}
 		}},
 		{&mfav1.MfaKbaAnswers{}, indexSecretName, func(o client.Object) []string {
 			return secretNames(kbaSecretRefs(o.(*mfav1.MfaKbaAnswers)))

@@ -218,14 +218,14 @@ func (r secretReflectors) Start(ctx context.Context) error {
 			},
 		}
 		reflector := toolscache.NewReflectorWithOptions(lw, &metav1.PartialObjectMetadata{}, reflectorStore{s: r.store, namespace: ns},
-			toolscache.ReflectorOptions{Name: "secrets in use (" + cmpNamespace(ns) + ")"})
+			toolscache.ReflectorOptions{Name: "secrets in use (" + namespaceLabel(ns) + ")"})
 		wg.Go(func() { reflector.RunWithContext(ctx) })
 	}
 	wg.Wait()
 	return nil
 }
 
-func cmpNamespace(ns string) string {
+func namespaceLabel(ns string) string {
 	if ns == "" {
 		return "all namespaces"
 	}
