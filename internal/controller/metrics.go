@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -102,19 +103,14 @@ type conditioned interface {
 }
 
 func conditionedItems(list client.ObjectList) []conditioned {
-	var out []conditioned
-	switch l := list.(type) {
-	case *mfav1.SailPointTenantList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	case *mfav1.MfaProviderConfigList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	case *mfav1.MfaKbaAnswersList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		return nil
+	}
+	out := make([]conditioned, 0, len(items))
+	for _, item := range items {
+		if obj, ok := item.(conditioned); ok {
+			out = append(out, obj)
 		}
 	}
 	return out
