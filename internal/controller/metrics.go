@@ -80,7 +80,16 @@ func (c *conditionCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.NewInvalidMetric(conditionDesc, err)
 			continue
 		}
-		for _, obj := range conditionedItems(l.list) {
+		items, err := meta.ExtractList(l.list)
+		if err != nil {
+			ch <- prometheus.NewInvalidMetric(conditionDesc, err)
+			continue
+		}
+		for _, item := range items {
+			obj, ok := item.(mfav1.Object)
+			if !ok {
+				continue
+			}
 			for _, cond := range obj.GetConditions() {
 				for _, s := range conditionStatuses {
 					v := 0.0
@@ -93,25 +102,4 @@ func (c *conditionCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 	}
-}
-
-// conditioned is what the collector needs of an object.
-type conditioned interface {
-	GetNamespace() string
-	GetName() string
-	GetConditions() []metav1.Condition
-}
-
-func conditionedItems(list client.ObjectList) []conditioned {
-	items, err := meta.ExtractList(list)
-	if err != nil {
-		return nil
-	}
-	out := make([]conditioned, 0, len(items))
-	for _, item := range items {
-		if obj, ok := item.(conditioned); ok {
-			out = append(out, obj)
-		}
-	}
-	return out
 }
