@@ -188,8 +188,9 @@ func (m *managedReconciler[T]) Reconcile(ctx context.Context, req ctrl.Request) 
 	}
 	if p.skipped {
 		m.writes.wrote(req.NamespacedName, obj.GetResourceVersion(), start)
-		// The cache was behind: nothing was done, so nothing is reported (not even the
-		// requestedAt echo) until the pass runs on the current object.
+		// Nothing was done (the cache was behind, or a new object waits for its tenant's
+		// first check), so nothing is reported, not even the requestedAt echo, until a pass
+		// runs on the current object.
 		return p.result, p.err
 	}
 	beforeStatus := obj.GetResourceVersion() // differs from start once the finalizer was patched

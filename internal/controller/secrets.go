@@ -65,7 +65,7 @@ func newSecretData() *secretData {
 // get returns the Secret key: the one remembered when it is still the current version, else
 // the API server's.
 func (s secretReader) get(ctx context.Context, key types.NamespacedName) (*corev1.Secret, error) {
-	if s.data != nil && s.versions != nil {
+	if s.data != nil {
 		if rv, ok := s.versions.version(key); ok {
 			s.data.mu.Lock()
 			sec, ok := s.data.secrets[key]
@@ -86,7 +86,7 @@ func (s secretReader) get(ctx context.Context, key types.NamespacedName) (*corev
 		}
 		s.data.mu.Unlock()
 	}
-	if err == nil && s.versions != nil {
+	if err == nil {
 		s.versions.observe(key, sec.ResourceVersion)
 	}
 	return sec, err
@@ -96,10 +96,8 @@ func (s secretReader) get(ctx context.Context, key types.NamespacedName) (*corev
 // the one read from the API server.
 func (s secretReader) resourceVersion(ctx context.Context, namespace, name string) (string, error) {
 	key := types.NamespacedName{Namespace: namespace, Name: name}
-	if s.versions != nil {
-		if rv, ok := s.versions.version(key); ok {
-			return rv, nil
-		}
+	if rv, ok := s.versions.version(key); ok {
+		return rv, nil
 	}
 	sec, err := s.get(ctx, key)
 	if err != nil {
