@@ -25,7 +25,6 @@ import (
 	"strings"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -138,7 +137,10 @@ func (o *options) validate() error {
 // operator owns, to the objects that match --watch-label-selector. Secrets are not
 // filtered: they are referenced by name and carry no shard label.
 func (o *options) cacheOptions() cache.Options {
-	opts := cache.Options{DefaultTransform: cacheTransform}
+	// The cache keeps no managedFields: nothing here reads them, and they are often the
+	// larger part of a small object. (Secrets are not in the cache: see the controller's
+	// secretVersions.)
+	opts := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
 	if len(o.watchNamespaces) > 0 {
 		opts.DefaultNamespaces = map[string]cache.Config{}
 		for _, ns := range o.watchNamespaces {
@@ -154,23 +156,6 @@ func (o *options) cacheOptions() cache.Options {
 		}
 	}
 	return opts
-}
-
-// cacheTransform drops what nothing here reads before an object enters the cache: every
-// object's managedFields (often the larger part of a small object), and of an object cached
-// as metadata only (a watch that only needs to notice changes), everything but its name,
-// namespace, uid and resourceVersion: labels, annotations (kubectl's
-// last-applied-configuration annotation can hold a whole Secret), owner references,
-// finalizers. Secrets are not in the cache at all (see the controller's secretVersions).
-func cacheTransform(in any) (any, error) {
-	out, err := cache.TransformStripManagedFields()(in)
-	if m, ok := out.(*metav1.PartialObjectMetadata); ok && err == nil {
-		m.ObjectMeta = metav1.ObjectMeta{
-			Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion,
-			DeletionTimestamp: m.DeletionTimestamp,
-		}
-	}
-	return out, err
 }
 
 // shardLeaderElectionID is the lease name for a label selector: the unsharded name when the

@@ -167,38 +167,3 @@ func TestTheCacheKeepsNoManagedFields(t *testing.T) {
 		t.Errorf("managedFields after the transform = %v, want none", m)
 	}
 }
-
-func TestTheCacheKeepsOfASecretOnlyWhatTellsThatItChanged(t *testing.T) {
-	o, err := parse(t)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gone := metav1.Now()
-	secret := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{
-		Name: "okta", Namespace: "iam", UID: "u1", ResourceVersion: "42", DeletionTimestamp: &gone,
-		Labels:          map[string]string{"app": "x"},
-		Annotations:     map[string]string{"kubectl.kubernetes.io/last-applied-configuration": `{"data":{"key":"c2VjcmV0"}}`},
-		OwnerReferences: []metav1.OwnerReference{{Name: "owner"}},
-		Finalizers:      []string{"f"},
-	}}
-	out, err := o.cacheOptions().DefaultTransform(secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := out.(*metav1.PartialObjectMetadata).ObjectMeta
-	want := metav1.ObjectMeta{Name: "okta", Namespace: "iam", UID: "u1", ResourceVersion: "42", DeletionTimestamp: &gone}
-	if got.String() != want.String() {
-		t.Errorf("cached Secret metadata = %s, want only %s", got.String(), want.String())
-	}
-
-	// The operator's own kinds keep their metadata (labels select shards, finalizers matter).
-	tenant := &mfav1alpha1.SailPointTenant{ObjectMeta: metav1.ObjectMeta{Name: "acme", Labels: map[string]string{"sharding.fluxcd.io/key": "shard1"},
-		Finalizers: []string{mfav1alpha1.Finalizer}}}
-	out, err = o.cacheOptions().DefaultTransform(tenant)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := out.(*mfav1alpha1.SailPointTenant); len(got.Labels) != 1 || len(got.Finalizers) != 1 {
-		t.Errorf("a tenant lost its labels or finalizers in the cache: %+v", got.ObjectMeta)
-	}
-}
